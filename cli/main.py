@@ -1,0 +1,335 @@
+"""The `alliance-kg` command line: a thin shell over the `graph` library.
+
+Every error the library raises on purpose becomes one line on stderr and a non-zero exit, here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph.build import build, build_steps
+from graph.errors import AllianceKGError, InvalidInput, ValidationFailed
+from graph.export import export
+from graph.results import GRAPH_FORMATS, RESULT_FORMATS, is_graph_result, write_results
+from graph.saved_queries import find_saved_query, load_saved_queries, parse_saved_query
+from graph.sources import DEFAULT_SOURCES_DIR, discover_sources
+from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_store_path
+from graph.terms import display
+from graph.validate import validate_sources
+from queries import QUERIES_DIR
+
+EXIT_ERROR = 1
+err = Console(stderr=True)
+
+
+class AllianceKG(click.Group):
+    """Turns the library's errors into one-line messages; no traceback reaches the user."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as error:
+            for violation in error.violations:
+                click.echo(str(violation), err=True)
+            click.echo(f"error: {error}; nothing was changed", err=True)
+            ctx.exit(EXIT_ERROR)
+        except AllianceKGError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was changed", err=True)
+            ctx.exit(130)
+
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=default_store_path,
+    show_default="data/store, or $ALLIANCE_KG_STORE",
+    help="Directory of the on-disk store.",
+)
+sources_option = click.option(
+    "--sources",
+    "source_dirs",
+    type=click.Path(path_type=Path, file_okay=False),
+    multiple=True,
+    help="Directory of facts files (.trig) and their texts; repeatable. Default: graph/sources.",
+)
+graphs_option = click.option(
+    "--graphs",
+    type=click.Choice(DATASET_VIEWS),
+    default="all",
+    show_default=True,
+    help="Which graphs to use: everything, asserted facts only, inferred only, or the ontology.",
+)
+
+
+@click.group(cls=AllianceKG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="alliance-kg")
+def main() -> None:
+    """alliance-kg: a knowledge graph of international relations built from news.
+
+    \b
+    Start with:
+      alliance-kg build                      validate the sources and build the store
+      alliance-kg query alliance-members     run a saved query
+      alliance-kg queries                    list the saved queries
+    """
+
+
+@main.command("build")
+@store_option
+@sources_option
+def build_command(store_path: Path, source_dirs: tuple[Path, ...]) -> None:
+    """Validate the sources and build the store, replacing the old one only on success.
+
+    The ontology goes in one named graph, each claim of each source in its own, each source's
+    provenance in its own, and inferred triples in their own.
+
+    \b
+    Example:
+      alliance-kg build --store data/store --sources graph/sources --sources ~/more-sources
+    """
+    sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
+    location = StoreLocation(store_path)
+    with progress_steps(build_steps(sources)) as step:
+        report = build(location, sources, step)
+    click.echo(
+        f"built {store_path}: {report.total} quads in {len(report.graphs)} graphs "
+        f"from {len(sources)} source(s)",
+        err=True,
+    )
+
+
+@main.command("validate")
+@sources_option
+def validate_command(source_dirs: tuple[Path, ...]) -> None:
+    """Check the sources against the SHACL shapes and the provenance rules.
+
+    Each violation prints as one line: file, node, shape, message. Exits non-zero if any.
+
+    \b
+    Example:
+      alliance-kg validate --sources graph/sources
+    """
+    sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
+    violations = validate_sources(sources)
+    if violations:
+        raise ValidationFailed(violations)
+    click.echo(f"{len(sources)} source(s) valid", err=True)
+
+
+@main.command("query")
+@click.argument("query", required=False)
+@click.option("--sparql", help="The query text, instead of a file or a saved query's name.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ["table", *RESULT_FORMATS, *[f for f in GRAPH_FORMATS if f not in ("nq", "trig")]]
+    ),
+    default="table",
+    show_default=True,
+    help="table, csv, tsv, json, xml (SELECT/ASK); ttl, nt, jsonld, rdfxml (CONSTRUCT/DESCRIBE).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A saved query's parameter; repeatable. IRIs may be prefixed names (id:Japan).",
+)
+@graphs_option
+@store_option
+def query_command(
+    query: str | None,
+    sparql: str | None,
+    fmt: str,
+    params: tuple[str, ...],
+    graphs: str,
+    store_path: Path,
+) -> None:
+    """Run a SPARQL query: a saved query's NAME, a FILE.rq, or --sparql TEXT.
+
+    Prefixes akg:, id:, field:, rdfs:, owl:, skos:, schema:, prov:, dcterms: (and more) are
+    predeclared.
+
+    \b
+    Examples:
+      alliance-kg query alliance-members
+      alliance-kg query fact-source --param s=id:US_Japan_Alliance --param p=akg:hasMember
+      alliance-kg query my-query.rq --format csv
+      alliance-kg query --sparql 'SELECT ?s WHERE { ?s a akg:SovereignState }' --format json
+    """
+    text = _resolve_query(query, sparql, params)
+    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    results = store.query(text, view=graphs)
+    output = sys.stdout.buffer
+    if fmt == "table":
+        if is_graph_result(results):
+            write_results(results, "ttl", output)
+        else:
+            print_table(results)
+        return
+    write_results(results, fmt, output)
+
+
+def _resolve_query(query: str | None, sparql: str | None, params: tuple[str, ...]) -> str:
+    if (query is None) == (sparql is None):
+        raise InvalidInput("give exactly one of: a saved query's NAME, a FILE.rq, or --sparql TEXT")
+    values = _parse_params(params)
+    if sparql is not None:
+        if values:
+            raise InvalidInput("--param only applies to saved queries and .rq files")
+        return sparql
+    path = Path(query)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise InvalidInput(f"query file not found: {path}")
+        saved = parse_saved_query(path)
+    else:
+        saved = find_saved_query(QUERIES_DIR, query)
+    return saved.prepare(values)
+
+
+def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for param in params:
+        name, equals, value = param.partition("=")
+        if not equals or not name:
+            raise InvalidInput(f"--param takes NAME=VALUE, got {param!r}")
+        values[name.strip()] = value
+    return values
+
+
+@main.command("queries")
+def queries_command() -> None:
+    """List the saved queries with their summaries and parameters.
+
+    \b
+    Example:
+      alliance-kg queries
+    """
+    table = Table("name", "summary", "parameters", box=None, pad_edge=False)
+    for name, saved in load_saved_queries(QUERIES_DIR).items():
+        parameters = ", ".join(
+            f"{p.name}{'' if p.required else '?'} ({p.describe_type()})" for p in saved.parameters
+        )
+        table.add_row(name, saved.summary, parameters)
+    _stdout_console().print(table)
+
+
+@main.command("export")
+@graphs_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(GRAPH_FORMATS)),
+    default="nq",
+    show_default=True,
+    help="nq and trig keep the named graphs (and jsonld); ttl, nt and rdfxml merge them.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: stdout).",
+)
+@store_option
+def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path) -> None:
+    """Export the store's graphs in an RDF format.
+
+    \b
+    Examples:
+      alliance-kg export --graphs asserted --format trig -o asserted.trig
+      alliance-kg export --format ttl > all.ttl
+    """
+    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    with _output(output) as stream:
+        count = export(store, graphs, fmt, stream)
+    click.echo(
+        f"exported {count} {'quads' if fmt in ('nq', 'trig', 'jsonld') else 'triples'}", err=True
+    )
+
+
+@contextmanager
+def _output(path: Path | None):
+    """Write to a temporary file renamed over `path` at the end: a failure leaves no half file."""
+    if path is None:
+        yield sys.stdout.buffer
+        return
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("wb") as stream:
+            yield stream
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def print_table(results) -> None:
+    console = _stdout_console()
+    if not hasattr(results, "variables"):
+        console.print("true" if bool(results) else "false")
+        return
+    names = [v.value for v in results.variables]
+    table = Table(*names, **({} if console.is_terminal else {"box": None, "pad_edge": False}))
+    rows = 0
+    for solution in results:
+        table.add_row(*(display(solution[name]) for name in names))
+        rows += 1
+    console.print(table)
+    err.print(f"{rows} row(s)", style="dim")
+
+
+def _stdout_console() -> Console:
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100_000, no_color=True, soft_wrap=False)
+    return console
+
+
+@contextmanager
+def progress_steps(total: int):
+    """A progress bar on a terminal (stderr); silent when stderr is piped."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("building", total=total)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description, advance=1)
+
+        yield step
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (for tests and `python -m`)."""
+    try:
+        main.main(args=argv, prog_name="alliance-kg", standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,65 @@
+"""The project's exceptions. The library raises them; the CLI turns each into a one-line message and
+the HTTP endpoint into a status code, each in exactly one place."""
+
+from __future__ import annotations
+
+import re
+
+
+class AllianceKGError(Exception):
+    """Base of every error the library raises on purpose. `status` is the HTTP status it maps to."""
+
+    status = 500
+
+
+class InvalidInput(AllianceKGError):
+    """The caller gave something unusable: a bad IRI, an unknown format, a missing file."""
+
+    status = 400
+
+
+class QuerySyntaxError(InvalidInput):
+    """A SPARQL query or update that does not parse; `line` and `column` locate the problem."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+    @classmethod
+    def from_parser(cls, error: SyntaxError, what: str = "SPARQL") -> QuerySyntaxError:
+        """Wrap pyoxigraph's SyntaxError, whose message reads 'error at LINE:COLUMN: ...'."""
+        text = str(error)
+        found = re.search(r"at (\d+):(\d+): (.*)", text, re.S)
+        if found:
+            line, column, detail = int(found[1]), int(found[2]), found[3]
+            return cls(
+                f"{what} syntax error at line {line}, column {column}: {detail}", line, column
+            )
+        return cls(f"{what} syntax error: {text}")
+
+
+class DataSyntaxError(InvalidInput):
+    """An RDF file that does not parse."""
+
+
+class ValidationFailed(AllianceKGError):
+    """Facts that break the SHACL shapes or the provenance rules; `violations` lists each."""
+
+    status = 422
+
+    def __init__(self, violations: list):
+        self.violations = violations
+        super().__init__(f"{len(violations)} validation violation(s)")
+
+
+class StoreNotFound(AllianceKGError):
+    """No store has been built at the given location."""
+
+    status = 503
+
+
+class UnknownQuery(AllianceKGError):
+    """A saved query name that does not exist."""
+
+    status = 404

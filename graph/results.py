@@ -1,0 +1,64 @@
+"""Serialising query results and graphs. Serialisation happens in pyoxigraph, not Python loops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO
+
+import pyoxigraph as ox
+
+from graph.errors import InvalidInput
+from graph.store import QueryResults
+from ontology import PREFIXES
+
+#: Formats for SELECT and ASK results, by their short names.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+#: Formats for graphs (CONSTRUCT, DESCRIBE, exports), by their short names.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+#: Graph formats that can carry named graphs.
+DATASET_FORMATS = ("nq", "trig")
+
+
+def is_graph_result(results: QueryResults) -> bool:
+    return isinstance(results, ox.QueryTriples)
+
+
+def write_results(results: QueryResults, fmt: str, output: IO[bytes]) -> None:
+    """Write SELECT/ASK results in a result format, CONSTRUCT/DESCRIBE triples in a graph format."""
+    if is_graph_result(results):
+        if fmt not in GRAPH_FORMATS or fmt in DATASET_FORMATS:
+            allowed = ", ".join(f for f in GRAPH_FORMATS if f not in DATASET_FORMATS)
+            raise InvalidInput(f"a CONSTRUCT or DESCRIBE query returns a graph: use {allowed}")
+        write_triples(results, GRAPH_FORMATS[fmt], output)
+        return
+    if fmt not in RESULT_FORMATS:
+        raise InvalidInput(
+            f"a SELECT or ASK query returns results: use {', '.join(RESULT_FORMATS)} or table"
+        )
+    results.serialize(output, RESULT_FORMATS[fmt])
+
+
+def write_triples(
+    triples: Iterable[ox.Triple] | Iterable[ox.Quad], rdf_format: ox.RdfFormat, output: IO[bytes]
+) -> None:
+    """Serialise triples or quads with the project's prefixes where the format has them."""
+    ox.serialize(triples, output, rdf_format, prefixes=_used_prefixes(rdf_format))
+
+
+def _used_prefixes(rdf_format: ox.RdfFormat) -> dict[str, str] | None:
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
+        return PREFIXES
+    return None

@@ -1,0 +1,269 @@
+"""Saved queries: `.rq` files with a header of grlc-compatible `#+` decorators (YAML).
+
+Parameters follow grlc's convention: a variable `?_name` is required, `?__name` optional, with an
+optional type suffix (`_iri`, `_literal`, `_integer`, `_number`, `_xsd_date` or any `_xsd_TYPE`, or
+a two-letter language tag such as `_en`).
+
+Values are bound as typed RDF terms, never spliced into the query as text: each value becomes a
+pyoxigraph term (an IRI is checked, a literal escaped by pyoxigraph's own N-Triples writer) in a
+`VALUES` block opening the query's WHERE group, so that no value can change the query's structure.
+(pyoxigraph's own `substitutions` only accepts variables that the SELECT clause projects.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from graph.errors import InvalidInput, UnknownQuery
+from graph.terms import expand_iri
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAMETER = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9_]*)")
+TYPE_SUFFIX = re.compile(r"_(iri|literal|integer|number|xsd_[A-Za-z]+|[a-z]{2})$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query parameter: its public name, the SPARQL variable it binds and the term it takes."""
+
+    name: str
+    variable: str
+    required: bool
+    kind: str  # iri, literal, integer, number, xsd, or lang
+
+    datatype: str | None = None
+    language: str | None = None
+
+    def to_term(self, value: str) -> ox.NamedNode | ox.Literal:
+        """The value as an RDF term of this parameter's type, or a 400 naming the parameter."""
+        try:
+            return self._convert(value)
+        except InvalidInput as error:
+            raise InvalidInput(f"parameter {self.name!r}: {error}") from None
+
+    def _convert(self, value: str) -> ox.NamedNode | ox.Literal:
+        if self.kind == "iri":
+            return expand_iri(value)
+        if self.kind == "integer":
+            if not re.fullmatch(r"[+-]?\d+", value.strip()):
+                raise InvalidInput(f"expected an integer, got {value!r}")
+            return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        if self.kind == "number":
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                raise InvalidInput(f"expected a number, got {value!r}") from None
+            if not number.is_finite():
+                raise InvalidInput(f"expected a finite number, got {value!r}")
+            return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "decimal"))
+        if self.kind == "lang":
+            return ox.Literal(value, language=self.language)
+        if self.kind == "xsd":
+            return _typed_literal(value, self.datatype or XSD + "string")
+        return ox.Literal(value)
+
+    def describe_type(self) -> str:
+        if self.kind == "xsd":
+            return "xsd:" + (self.datatype or "")[len(XSD) :]
+        if self.kind == "lang":
+            return f"literal@{self.language}"
+        return self.kind
+
+
+def _typed_literal(value: str, datatype: str) -> ox.Literal:
+    literal = ox.Literal(value, datatype=ox.NamedNode(datatype))
+    checks = {
+        XSD + "date": r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?",
+        XSD + "gYear": r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?",
+        XSD + "dateTime": r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?",
+    }
+    pattern = checks.get(datatype)
+    if pattern and not re.fullmatch(pattern, value):
+        raise InvalidInput(f"{value!r} is not a valid xsd:{datatype[len(XSD) :]}")
+    return literal
+
+
+def _parameter(underscores: str, rest: str) -> Parameter:
+    variable = underscores + rest
+    required = underscores == "_"
+    suffix = TYPE_SUFFIX.search(rest)
+    if not suffix or suffix.start() == 0:
+        return Parameter(rest, variable, required, "literal")
+    name, kind = rest[: suffix.start()], suffix[1]
+    if kind.startswith("xsd_"):
+        return Parameter(name, variable, required, "xsd", datatype=XSD + kind[4:])
+    if kind in ("iri", "literal", "integer", "number"):
+        return Parameter(name, variable, required, kind)
+    return Parameter(name, variable, required, "lang", language=kind)
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A saved query, its decorators and its parameters."""
+
+    name: str
+    path: Path
+    text: str
+    summary: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    defaults: dict[str, str] = field(default_factory=dict)
+    enumerate: tuple[str, ...] = ()
+    pagination: int | None = None
+    parameters: tuple[Parameter, ...] = ()
+
+    def prepare(self, values: dict[str, str]) -> str:
+        """The query text with the given values (and the defaults) bound."""
+        return bind_values(self.text, self.bind(values))
+
+    def bind(self, values: dict[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+        """Substitutions for the given values, the defaults filling the gaps."""
+        known = {p.name for p in self.parameters}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            expected = ", ".join(sorted(known)) or "none"
+            raise InvalidInput(
+                f"query {self.name!r} has no parameter {unknown[0]!r} (parameters: {expected})"
+            )
+        bound = {}
+        for parameter in self.parameters:
+            value = values.get(parameter.name, self.defaults.get(parameter.name))
+            if value is None:
+                if parameter.required:
+                    raise InvalidInput(
+                        f"query {self.name!r} needs parameter {parameter.name!r} "
+                        f"({parameter.describe_type()})"
+                    )
+                continue
+            bound[ox.Variable(parameter.variable)] = parameter.to_term(str(value))
+        return bound
+
+
+def parse_saved_query(path: Path) -> SavedQuery:
+    """Read one `.rq` file: its `#+` header as YAML, its parameters from its variables."""
+    text = path.read_text(encoding="utf-8")
+    header = "\n".join(
+        line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")
+    )
+    try:
+        meta = yaml.safe_load(header) or {} if header else {}
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{path}: the #+ header is not valid YAML: {error}") from None
+    if not isinstance(meta, dict):
+        raise InvalidInput(f"{path}: the #+ header must be a YAML mapping of decorators")
+    parameters: dict[str, Parameter] = {}
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    for found in PARAMETER.finditer(body):
+        parameter = _parameter(found[1], found[2])
+        parameters.setdefault(parameter.variable, parameter)
+    return SavedQuery(
+        name=path.stem,
+        path=path,
+        text=text,
+        summary=str(meta.get("summary", "")),
+        description=str(meta.get("description", "")).strip(),
+        tags=tuple(str(t) for t in meta.get("tags") or ()),
+        defaults=_defaults(meta.get("defaults")),
+        enumerate=tuple(str(e) for e in meta.get("enumerate") or ()),
+        pagination=int(meta["pagination"]) if meta.get("pagination") else None,
+        parameters=tuple(parameters.values()),
+    )
+
+
+def _defaults(raw: object) -> dict[str, str]:
+    """grlc writes defaults as a list of one-key mappings; a plain mapping is accepted too."""
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    defaults: dict[str, str] = {}
+    for item in raw or ():
+        if isinstance(item, dict):
+            defaults.update({str(k): str(v) for k, v in item.items()})
+    return defaults
+
+
+def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
+    """Every `.rq` file in `directory`, by name."""
+    return {path.stem: parse_saved_query(path) for path in sorted(directory.glob("*.rq"))}
+
+
+def find_saved_query(directory: Path, name: str) -> SavedQuery:
+    queries = load_saved_queries(directory)
+    if name not in queries:
+        known = ", ".join(queries) or "none"
+        raise UnknownQuery(f"no saved query named {name!r} (saved queries: {known})")
+    return queries[name]
+
+
+KEYWORD = re.compile(r"[A-Za-z_]+")
+
+
+def bind_values(text: str, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """Insert a one-row VALUES block for `bindings` at the start of the query's WHERE group."""
+    if not bindings:
+        return text
+    variables = " ".join(str(v) for v in bindings)
+    row = " ".join(str(term) for term in bindings.values())
+    at = _where_group_start(text)
+    return f"{text[:at]} VALUES ({variables}) {{ ({row}) }}{text[at:]}"
+
+
+def _where_group_start(text: str) -> int:
+    """The offset just after the `{` that opens the query's WHERE group.
+
+    Skips comments, strings and IRIs; takes the brace after the WHERE keyword, or (for the short
+    `SELECT * { ... }` form) the first brace of the query.
+    """
+    first_brace = None
+    seen_where = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+        elif ch in "'\"":
+            i = _skip_string(text, i)
+            continue
+        elif ch == "<" and (end := _iri_end(text, i)):
+            i = end
+            continue
+        elif ch == "{":
+            if seen_where:
+                return i + 1
+            first_brace = i + 1 if first_brace is None else first_brace
+        elif ch.isalpha():
+            word = KEYWORD.match(text, i)[0]
+            seen_where = seen_where or word.upper() == "WHERE"
+            i += len(word)
+            continue
+        i += 1
+    if first_brace is None:
+        raise InvalidInput("the query has no WHERE group to bind parameters in")
+    return first_brace
+
+
+def _skip_string(text: str, i: int) -> int:
+    quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
+    j = i + len(quote)
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+        elif text.startswith(quote, j):
+            return j + len(quote)
+        else:
+            j += 1
+    return j
+
+
+IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+
+
+def _iri_end(text: str, i: int) -> int | None:
+    found = IRI_REF.match(text, i)
+    return found.end() if found else None

@@ -1,0 +1,54 @@
+"""RDF terms for people: compact prefixed names for display, and the reverse for input."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from graph.errors import InvalidInput
+from ontology import PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def compact(term: object) -> str:
+    """A term as a person reads it: a prefixed name where a known prefix fits, else N-Triples."""
+    if isinstance(term, ox.NamedNode):
+        return compact_iri(term.value)
+    return str(term)
+
+
+def compact_iri(iri: str) -> str:
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            local = iri[len(namespace) :]
+            if local and all(ch.isalnum() or ch in "_-." for ch in local):
+                return f"{name}:{local}"
+    return f"<{iri}>"
+
+
+def display(term: object) -> str:
+    """A term as a table cell: IRIs compacted, strings as text, other literals with their type."""
+    if isinstance(term, ox.Literal):
+        if term.language or term.datatype.value == XSD_STRING:
+            return term.value
+        return f"{term.value} ({compact_iri(term.datatype.value)})"
+    if term is None:
+        return ""
+    return compact(term)
+
+
+def expand_iri(text: str) -> ox.NamedNode:
+    """An IRI from `<http://...>`, `http://...` or a prefixed name such as `id:Japan`."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, colon, local = text.partition(":")
+    if colon and prefix in PREFIXES and not local.startswith("//"):
+        text = PREFIXES[prefix] + local
+    try:
+        node = ox.NamedNode(text)
+    except ValueError as error:
+        raise InvalidInput(f"not a valid IRI: {text!r} ({error})") from None
+    if ":" not in text:
+        raise InvalidInput(f"not an absolute IRI or known prefixed name: {text!r}")
+    return node
