@@ -59,6 +59,12 @@ class StoreNotFound(AllianceKGError):
     status = 503
 
 
+class StoreUnavailable(AllianceKGError):
+    """The store exists but cannot be opened: locked by another writer, damaged, or unreadable."""
+
+    status = 503
+
+
 class UnknownQuery(AllianceKGError):
     """A saved query name that does not exist."""
 

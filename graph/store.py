@@ -18,7 +18,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StoreNotFound
+from graph.errors import QuerySyntaxError, StoreNotFound, StoreUnavailable
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
@@ -86,7 +86,10 @@ class KnowledgeStore:
             root = location.root
             raise StoreNotFound(f"no store at {root}: run `alliance-kg build --store {root}` first")
         path = str(location.current)
-        return cls(ox.Store.read_only(path) if read_only else ox.Store(path))
+        try:
+            return cls(ox.Store.read_only(path) if read_only else ox.Store(path))
+        except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
+            raise StoreUnavailable(f"cannot open the store at {location.root}: {error}") from None
 
     @property
     def raw(self) -> ox.Store:

@@ -134,6 +134,25 @@ def test_sources_from_several_directories(tmp_path, sources_copy):
     assert [s.name for s in sources] == ["moved"]
 
 
+def test_build_is_quiet_when_piped_but_for_its_summary(tmp_path):
+    result = run_cli("build", "--store", tmp_path / "store")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"built {tmp_path / 'store'}: 1244 quads in 37 graphs from 1 source(s)"
+    ]
+
+
+def test_a_damaged_store_is_a_clear_error(tmp_path, sources):
+    location = StoreLocation(tmp_path / "store")
+    build(location, sources)
+    for path in location.current.iterdir():
+        path.write_bytes(b"garbage")
+    result = run_cli("query", "--store", location.root, "alliance-members")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot open the store at {location.root}")
+
+
 def test_a_missing_sources_directory_is_a_clear_error(tmp_path):
     result = run_cli("build", "--store", tmp_path / "s", "--sources", tmp_path / "nowhere")
     assert result.exit_code == 1

@@ -26,28 +26,28 @@ def query(built, *args):
 def test_every_command_has_help_with_an_example(command):
     result = run_cli(command, "--help")
     assert result.exit_code == 0
-    assert "Example" in result.output
-    assert f"alliance-kg {command}" in result.output
+    assert "Example" in result.stdout
+    assert f"alliance-kg {command}" in result.stdout
 
 
 def test_main_help_lists_every_command():
     result = run_cli("--help")
-    assert all(command in result.output for command in COMMANDS)
+    assert all(command in result.stdout for command in COMMANDS)
     assert set(main.commands) == set(COMMANDS)
 
 
 def test_query_prints_a_table_by_default(built):
     result = query(built, "alliance-members")
     assert result.exit_code == 0
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0].split() == ["state", "label"]
-    assert "id:Japan" in result.output and "United States" in result.output
+    assert "id:Japan" in result.stdout and "United States" in result.stdout
     assert "2 row(s)" in result.stderr
 
 
 def test_query_csv(built):
     result = query(built, "alliance-members", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {r["state"] for r in rows} == {
         "https://w3id.org/alliance-kg/id/Japan",
         "https://w3id.org/alliance-kg/id/United_States",
@@ -55,20 +55,20 @@ def test_query_csv(built):
 
 
 def test_query_json_tsv_xml(built):
-    data = json.loads(query(built, "alliance-members", "--format", "json").output)
+    data = json.loads(query(built, "alliance-members", "--format", "json").stdout)
     assert data["head"]["vars"] == ["state", "label"]
     assert len(data["results"]["bindings"]) == 2
-    tsv = query(built, "alliance-members", "--format", "tsv").output
+    tsv = query(built, "alliance-members", "--format", "tsv").stdout
     assert tsv.splitlines()[0] == "?state\t?label"
-    xml = query(built, "alliance-members", "--format", "xml").output
+    xml = query(built, "alliance-members", "--format", "xml").stdout
     assert "<sparql" in xml and "United States" in xml
 
 
 def test_ask_query(built):
     assert (
-        query(built, "--sparql", "ASK { id:Japan a akg:SovereignState }").output.strip() == "true"
+        query(built, "--sparql", "ASK { id:Japan a akg:SovereignState }").stdout.strip() == "true"
     )
-    out = query(built, "--sparql", "ASK { id:Japan a akg:Company }", "--format", "json").output
+    out = query(built, "--sparql", "ASK { id:Japan a akg:Company }", "--format", "json").stdout
     assert json.loads(out)["boolean"] is False
 
 
@@ -79,7 +79,7 @@ def test_construct_in_every_graph_format(built, fmt, rdflib_format):
     text = "CONSTRUCT { ?s akg:hasMember ?o } WHERE { ?s akg:hasMember ?o }"
     result = query(built, "--sparql", text, "--format", fmt)
     assert result.exit_code == 0
-    graph = rdflib.Graph().parse(data=result.output, format=rdflib_format)
+    graph = rdflib.Graph().parse(data=result.stdout, format=rdflib_format)
     assert len(graph) == 2
 
 
@@ -93,7 +93,7 @@ def test_query_from_a_file(built, tmp_path):
     path = tmp_path / "states.rq"
     path.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a akg:SovereignState }")
     result = query(built, path, "--format", "csv")
-    assert result.output.splitlines() == ["n", "3"]
+    assert result.stdout.splitlines() == ["n", "3"]
 
 
 def test_a_syntax_error_names_line_and_column(built):
@@ -134,9 +134,9 @@ def test_query_needs_exactly_one_query(built):
 
 def test_queries_lists_saved_queries_with_summaries():
     result = run_cli("queries")
-    assert "alliance-members" in result.output
-    assert "Which states are members of the US-Japan alliance?" in result.output
-    assert "s (iri), p (iri), o? (literal)" in result.output
+    assert "alliance-members" in result.stdout
+    assert "Which states are members of the US-Japan alliance?" in result.stdout
+    assert "s (iri), p (iri), o? (literal)" in result.stdout
 
 
 @pytest.mark.parametrize(("selection", "fmt", "rdflib_format"), [
@@ -156,8 +156,8 @@ def test_export_formats_parse_back(built, tmp_path, selection, fmt, rdflib_forma
 
 def test_export_asserted_has_no_ontology_and_keeps_claim_graphs(built):
     result = run_cli("export", "--store", built.root, "--graphs", "asserted", "--format", "nq")
-    assert "owl#Class" not in result.output
-    assert "/claim/strategic-alliance-2024-04-13/state-visit>" in result.output
+    assert "owl#Class" not in result.stdout
+    assert "/claim/strategic-alliance-2024-04-13/state-visit>" in result.stdout
 
 
 def test_export_to_stdout_counts_what_it_wrote(built):
