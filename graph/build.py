@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import ValidationFailed
+from graph.reasoner import Reasoner
 from graph.sources import LINKS_FILE, Source, parse_file
 from graph.store import KnowledgeStore, StoreLocation
 from graph.validate import validate_sources
@@ -34,7 +35,7 @@ class BuildReport:
 
 def build_steps(sources: list[Source]) -> int:
     """How many steps `build` reports, for a progress bar."""
-    return 3 + len(sources)
+    return 4 + len(sources)
 
 
 def load_into(
@@ -56,8 +57,10 @@ def load_into(
         store.add(quads)
     step("loading the Wikidata links")
     _load(store, report, LINKS_GRAPH, parse_file(LINKS_FILE, ox.RdfFormat.TURTLE))
+    step("reasoning")
+    reasoner = Reasoner(store.raw, [*store.asserted_graphs(), ONTOLOGY_GRAPH], INFERRED_GRAPH)
+    report.graphs[INFERRED_GRAPH] = reasoner.materialise().inferred
     store.add_graph(INFERRED_GRAPH)
-    report.graphs.setdefault(INFERRED_GRAPH, 0)
     return report
 
 

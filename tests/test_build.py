@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -138,9 +139,10 @@ def test_build_is_quiet_when_piped_but_for_its_summary(tmp_path):
     result = run_cli("build", "--store", tmp_path / "store")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [
-        f"built {tmp_path / 'store'}: 1244 quads in 37 graphs from 1 source(s)"
-    ]
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(
+        rf"built {tmp_path / 'store'}: \d+ quads in 37 graphs from 1 source\(s\)", line
+    )
 
 
 def test_a_damaged_store_is_a_clear_error(tmp_path, sources):

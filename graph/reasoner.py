@@ -1,0 +1,437 @@
+"""The reasoner: OWL 2 RL plus the project's rules, run as SPARQL Update inside pyoxigraph.
+
+Materialisation is semi-naive. The first round runs every rule over everything, in an order that
+lets most consequences flow within the round (each update sees the previous one's inserts); later
+rounds only evaluate rule variants with one premise matched among the previous round's new
+triples. The OWL 2 RL rules run to a fixpoint, then the project's rules (whose FILTER NOT EXISTS
+must see the finished OWL closure), and the two alternate until nothing new appears.
+
+Incremental maintenance: an insertion seeds the same semi-naive loop with the inserted triples; a
+deletion runs DRed (delete and rederive): overdelete everything derivable from the deleted
+triples, then rederive what still has another derivation, then propagate those rederivations.
+
+Working graphs (deltas, overdeleted triples) are named graphs under `WORK`, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+import rdflib
+
+from graph.rules import OWL_RL_RULES, PROLOGUE, Rule, load_rule_files, schema_dependent_rules
+from ontology import GRAPH, INFERRED_GRAPH, RULES_DIR
+
+log = logging.getLogger(__name__)
+
+WORK = GRAPH + "work/"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+W3C_VOCABULARIES = (OWL, RDF, RDFS, XSD)
+#: Predicates whose reflexive triples (x p x) say nothing.
+REFLEXIVE_VACUOUS = (
+    RDFS + "subClassOf",
+    RDFS + "subPropertyOf",
+    OWL + "equivalentClass",
+    OWL + "equivalentProperty",
+    OWL + "sameAs",
+)
+SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
+
+Progress = Callable[[str], None]
+
+
+def vacuous_filter_sparql(graph: str) -> str:
+    """The documented output filter, as an update that deletes vacuous triples from `graph`:
+    x owl:sameAs x and other reflexive schema triples, x rdf:type owl:Thing, x rdfs:subClassOf
+    owl:Thing, p rdfs:domain owl:Thing, p rdfs:range owl:Thing, and triples about the RDF, RDFS,
+    OWL and XSD vocabularies themselves (axiomatic and
+    datatype triples). Triples with literal subjects cannot be stored and never arise."""
+    reflexive = " ".join(f"<{p}>" for p in REFLEXIVE_VACUOUS)
+    vocabularies = " || ".join(f'STRSTARTS(STR(?s), "{v}")' for v in W3C_VOCABULARIES)
+    return f"""{PROLOGUE}
+DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{
+  GRAPH <{graph}> {{ ?s ?p ?o }}
+  FILTER (
+    (sameTerm(?s, ?o) && ?p IN ({reflexive.replace(" ", ", ")}))
+    || (?p = rdf:type && ?o = owl:Thing)
+    || (?p IN (rdfs:subClassOf, rdfs:domain, rdfs:range) && ?o = owl:Thing)
+    || (isIRI(?s) && ({vocabularies}))
+  )
+}}"""
+
+
+@dataclass
+class ReasoningReport:
+    """What a reasoning run did: rounds, new triples per stage, seconds."""
+
+    rounds: int = 0
+    inferred: int = 0
+    seconds: float = 0.0
+    stages: list[str] = field(default_factory=list)
+
+
+class Reasoner:
+    """Materialises and maintains the inferred graph of a store.
+
+    `premise_graphs` are the graphs holding the ontology and the asserted data; the inferred graph
+    is read as a premise too. Nothing outside these graphs is read or written, except the working
+    graphs under WORK.
+    """
+
+    def __init__(
+        self,
+        store: ox.Store,
+        premise_graphs: Iterable[str],
+        inferred_graph: str = INFERRED_GRAPH,
+        layer_rules: list[Rule] | None = None,
+        progress: Progress = lambda _: None,
+    ):
+        self.store = store
+        self.premise_graphs = list(dict.fromkeys(premise_graphs))
+        self.inferred = inferred_graph
+        self.layer = load_rule_files(RULES_DIR) if layer_rules is None else layer_rules
+        self.progress = progress
+        self._work = itertools.count()
+        self._epochs: list[str] = []
+        self.owl_rules = _first_pass_order(
+            list(OWL_RL_RULES) + schema_dependent_rules(self._schema())
+        )
+
+    # ---------------------------------------------------------------- helpers
+
+    @property
+    def rules(self) -> list[Rule]:
+        return self.owl_rules + self.layer
+
+    def _new_work_graph(self) -> str:
+        return f"{WORK}{time.time_ns()}-{next(self._work)}"
+
+    def _using(self, named: Iterable[str] = ()) -> str:
+        graphs = [*self.premise_graphs, self.inferred, *self._epochs]
+        lines = [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named]
+        return "\n".join(lines)
+
+    def _size(self, graph: str) -> int:
+        result = self.store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        )
+        return int(next(iter(result))["n"].value)
+
+    def _remove_from_inferred(self, graph: str) -> None:
+        """Delete from the inferred graph every triple that is in `graph`."""
+        self.store.update(
+            f"DELETE {{ GRAPH <{self.inferred}> {{ ?s ?p ?o }} }} WHERE {{ "
+            f"GRAPH <{graph}> {{ ?s ?p ?o }} GRAPH <{self.inferred}> {{ ?s ?p ?o }} }}"
+        )
+
+    def _drop(self, graph: str) -> None:
+        self.store.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def _schema(self) -> rdflib.Graph:
+        """The RDF lists behind property chains, intersections and keys, as an rdflib graph."""
+        predicates = " ".join(f"owl:{p}" for p in SCHEMA_LIST_PREDICATES)
+        query = f"""{PROLOGUE}
+        CONSTRUCT {{ ?s ?p ?list . ?node rdf:first ?first ; rdf:rest ?rest }} WHERE {{
+          VALUES ?p {{ {predicates} }}
+          ?s ?p ?list . ?list rdf:rest* ?node . ?node rdf:first ?first ; rdf:rest ?rest }}"""
+        triples = self.store.query(
+            query, default_graph=[ox.NamedNode(g) for g in self.premise_graphs]
+        )
+        graph = rdflib.Graph()
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if data:
+            graph.parse(data=data, format="nt")
+        return graph
+
+    # ---------------------------------------------------------------- SPARQL for one rule
+
+    def _body(self, rule: Rule, delta: str | None = None, position: int = -1) -> str:
+        parts = [rule.values] if rule.values else []
+        if delta is not None:
+            parts.append(f"GRAPH <{delta}> {{ {rule.premises[position]} }}")
+        parts += [p for i, p in enumerate(rule.premises) if i != position or delta is None]
+        parts += list(rule.static)
+        return " .\n  ".join(p for p in parts if p) + f"\n  {rule.filters}"
+
+    def _insert(self, rule: Rule, target: str, body: str, named: Iterable[str] = ()) -> str:
+        """INSERT the rule's new heads into `target`; FILTER NOT EXISTS keeps known triples out."""
+        return (
+            f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {rule.head} }} }}\n{self._using(named)}\n"
+            f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {rule.head} }}\n}}"
+        )
+
+    def full_updates(self, rule: Rule, target: str) -> list[str]:
+        """Insert into `target` every new head the rule derives from everything."""
+        if rule.name == "prp-trp":
+            return [self._transitive_closure(p, target) for p in self._transitive_properties()]
+        return [self._insert(rule, target, self._body(rule))]
+
+    def delta_updates(self, rule: Rule, delta: str, target: str) -> list[str]:
+        """One update per premise: the rule with that premise matched in `delta`."""
+        return [
+            self._insert(rule, target, self._body(rule, delta, i), named=[delta])
+            for i in range(len(rule.premises))
+        ]
+
+    def _transitive_properties(self) -> list[str]:
+        graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+        found = self.store.query(
+            f"SELECT DISTINCT ?p WHERE {{ ?p a <{OWL}TransitiveProperty> }}", default_graph=graphs
+        )
+        return [row["p"].value for row in found if isinstance(row["p"], ox.NamedNode)]
+
+    def _transitive_closure(self, prop: str, target: str) -> str:
+        """prp-trp over everything for one transitive property, as a property path."""
+        return f"""{PROLOGUE}INSERT {{ GRAPH <{target}> {{ ?x <{prop}> ?z }} }}
+{self._using()}
+WHERE {{
+  ?x <{prop}> ?y .
+  ?y <{prop}>+ ?z .
+  FILTER NOT EXISTS {{ ?x <{prop}> ?z }}
+}}"""
+
+    # ---------------------------------------------------------------- materialisation
+
+    def materialise(self) -> ReasoningReport:
+        """Compute the inferred graph from scratch."""
+        started = time.perf_counter()
+        report = ReasoningReport(rounds=2)
+        self._drop(self.inferred)
+        self.progress("reasoning: first pass over everything")
+        # Each stage writes to its own graph, so that the second round can give each rule, as its
+        # delta, only what was derived after it ran.
+        self._epochs = [self._new_work_graph() for _ in STAGES[1:]]
+        epochs = [self.inferred, *self._epochs]
+        for rule in self.owl_rules:
+            for update in self.full_updates(rule, epochs[stage_of(rule)]):
+                self.store.update(update)
+        self.progress("reasoning: round 2")
+        second = self._new_work_graph()
+        for rule in self.owl_rules:
+            first = stage_of(rule) + (1 if rule.name in SELF_CLOSED else 0)
+            for delta in epochs[first:]:
+                for update in self.delta_updates(rule, delta, second):
+                    self.store.update(update)
+        for epoch in self._epochs:
+            self.store.update(f"ADD <{epoch}> TO <{self.inferred}>")
+            self._drop(epoch)
+        self._epochs = []
+        self.store.update(f"ADD <{second}> TO <{self.inferred}>")
+        self._saturate(second, report, layer_full=True)
+        self._drop(second)
+        self.store.update(vacuous_filter_sparql(self.inferred))
+        report.inferred = self._size(self.inferred)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _saturate(self, delta: str, report: ReasoningReport, layer_full: bool) -> None:
+        """Semi-naive rounds from the new triples in `delta` until nothing new appears.
+
+        OWL 2 RL runs to a fixpoint first; then the project's rules (their FILTER NOT EXISTS must
+        see the finished OWL closure), over everything (`layer_full`) or over what is new since they
+        last ran; the two alternate. Each round's new triples join the inferred graph at once, so
+        that the next round's FILTER NOT EXISTS sees them.
+        """
+        since_layer = None if layer_full else self._new_work_graph()
+        if since_layer:
+            self.store.update(f"ADD <{delta}> TO <{since_layer}>")
+        owned: list[str] = []
+        while True:
+            target = self._new_work_graph()
+            for rule in self.owl_rules:
+                for update in self.delta_updates(rule, delta, target):
+                    self.store.update(update)
+            if self._size(target) == 0:
+                self._drop(target)
+                target = self._run_layer(since_layer)
+                if target is None:
+                    break
+            self.store.update(f"ADD <{target}> TO <{self.inferred}>")
+            if since_layer:
+                self.store.update(f"ADD <{target}> TO <{since_layer}>")
+            report.rounds += 1
+            self.progress(f"reasoning: round {report.rounds}")
+            owned.append(target)
+            delta = target
+        for graph in [*owned, since_layer]:
+            if graph:
+                self._drop(graph)
+
+    def _run_layer(self, since_layer: str | None) -> str | None:
+        """Run the project's rules; returns the graph of what they derived, or None if nothing."""
+        target = self._new_work_graph()
+        for rule in self.layer:
+            updates = (
+                self.full_updates(rule, target)
+                if since_layer is None
+                else self.delta_updates(rule, since_layer, target)
+            )
+            for update in updates:
+                self.store.update(update)
+        if since_layer:
+            self.store.update(f"CLEAR GRAPH <{since_layer}>")
+        if self._size(target) == 0:
+            self._drop(target)
+            return None
+        return target
+
+    # ---------------------------------------------------------------- incremental maintenance
+
+    def insert(self, quads: list[ox.Quad]) -> ReasoningReport:
+        """Add asserted quads (to premise graphs) and bring the inferred graph up to date."""
+        started = time.perf_counter()
+        report = ReasoningReport()
+        seed = self._new_work_graph()
+        new = [q for q in quads if q not in self.store]
+        self.store.extend(new)
+        self.store.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(seed)) for q in new
+        )
+        self._remove_from_inferred(seed)  # a triple now asserted is no longer only inferred
+        self._saturate(seed, report, layer_full=False)
+        self._drop(seed)
+        self._retract_blocked_layer_heads(report)
+        self.store.update(vacuous_filter_sparql(self.inferred))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete(self, quads: list[ox.Quad]) -> ReasoningReport:
+        """Remove asserted quads and bring the inferred graph up to date (DRed)."""
+        started = time.perf_counter()
+        report = ReasoningReport()
+        removed = self._new_work_graph()
+        present = [q for q in quads if q in self.store]
+        self.store.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(removed)) for q in present
+        )
+        for q in present:
+            self.store.remove(q)
+        self._dred(removed, report)
+        self._drop(removed)
+        self.store.update(vacuous_filter_sparql(self.inferred))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _dred(self, removed: str, report: ReasoningReport) -> None:
+        """Delete and rederive, for the triples in `removed` (no longer asserted, or invalid).
+
+        Overdeletion evaluates the rules against the state before the removal (the remaining data,
+        the inferred graph and the removed triples); everything overdeleted leaves the inferred
+        graph; what still has a derivation from what remains comes back and is propagated.
+        """
+        overdeleted = self._overdelete(removed)
+        self._remove_from_inferred(overdeleted)
+        self.store.update(f"ADD <{removed}> TO <{overdeleted}>")
+        rederived = self._rederive(overdeleted)
+        # A removed owl:sameAs can unblock the project's rules (FILTER NOT EXISTS): run them all.
+        unblocked = self.store.query(f"ASK {{ GRAPH <{overdeleted}> {{ ?a <{OWL}sameAs> ?b }} }}")
+        self._saturate(rederived, report, layer_full=bool(unblocked))
+        for graph in (overdeleted, rederived):
+            self._drop(graph)
+
+    def _overdelete(self, removed: str) -> str:
+        """Every inferred triple with a derivation that uses a removed or overdeleted triple."""
+        overdeleted = self._new_work_graph()
+        old_state = [*self.premise_graphs, self.inferred, removed]
+        delta = removed
+        while True:
+            target = self._new_work_graph()
+            using = "\n".join(
+                [f"USING <{g}>" for g in old_state]
+                + [f"USING NAMED <{g}>" for g in (delta, overdeleted, self.inferred)]
+            )
+            for rule in self.rules:
+                for i in range(len(rule.premises)):
+                    self.store.update(
+                        f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {rule.head} }} }}\n{using}\n"
+                        f"WHERE {{\n  {self._body(rule, delta, i)}\n"
+                        f"  GRAPH <{self.inferred}> {{ {rule.head} }}\n"
+                        f"  FILTER NOT EXISTS {{ GRAPH <{overdeleted}> {{ {rule.head} }} }}\n}}"
+                    )
+            if delta != removed:
+                self._drop(delta)
+            if self._size(target) == 0:
+                self._drop(target)
+                return overdeleted
+            self.store.update(f"ADD <{target}> TO <{overdeleted}>")
+            delta = target
+
+    def _rederive(self, candidates: str) -> str:
+        """The candidates that still follow in one step from what remains; they go back into the
+        inferred graph, and are the seed of the propagation that follows."""
+        rederived = self._new_work_graph()
+        for rule in self.rules:
+            self.store.update(
+                f"{PROLOGUE}INSERT {{ GRAPH <{rederived}> {{ {rule.head} }} }}\n"
+                f"{self._using([candidates])}\n"
+                f"WHERE {{\n  GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}\n"
+                f"  FILTER NOT EXISTS {{ {rule.head} }}\n}}"
+            )
+        self.store.update(f"ADD <{rederived}> TO <{self.inferred}>")
+        return rederived
+
+    def _retract_blocked_layer_heads(self, report: ReasoningReport) -> None:
+        """A new owl:sameAs can block a conclusion of the project's rules (their FILTER NOT EXISTS
+        now matches): such conclusions are removed with DRed, and rederived if they still follow."""
+        blocked = self._new_work_graph()
+        for rule in self.layer:
+            for pattern in _not_exists_patterns(rule.filters):
+                self.store.update(
+                    f"{PROLOGUE}INSERT {{ GRAPH <{blocked}> {{ {rule.head} }} }}\n"
+                    f"{self._using([self.inferred])}\n"
+                    f"WHERE {{ GRAPH <{self.inferred}> {{ {rule.head} }} {pattern} }}"
+                )
+        if self._size(blocked):
+            self._remove_from_inferred(blocked)
+            self._dred(blocked, report)
+        self._drop(blocked)
+
+
+def _not_exists_patterns(filters: str) -> list[str]:
+    """The group patterns of the FILTER NOT EXISTS clauses in a rule's filters."""
+    patterns = []
+    upper = filters.upper()
+    start = 0
+    while (found := upper.find("NOT EXISTS", start)) >= 0:
+        open_at = filters.index("{", found)
+        depth = 0
+        for i in range(open_at, len(filters)):
+            depth += {"{": 1, "}": -1}.get(filters[i], 0)
+            if depth == 0:
+                patterns.append(filters[open_at : i + 1])
+                start = i
+                break
+    return patterns
+
+
+#: The stages of the first pass, in order: the schema and the property axioms; types and class
+#: expressions; then the rules that derive owl:sameAs, and equality, since replication copies
+#: everything that came before. Within the property stage each rule runs twice, so that (for
+#: example) the inverses of sub-properties and the super-properties of inverses come in one pass.
+STAGES = (
+    ("scm-", "cls-oo", "prp-spo1", "prp-inv", "prp-symp", "prp-spo2", "prp-trp"),
+    ("prp-dom", "prp-rng", "cls-int", "cls-uni", "cls-svf", "cls-avf", "cls-hv", "cax-sco"),
+    ("cls-maxc", "cls-maxqc", "prp-fp", "prp-ifp", "prp-key", "eq-"),
+)
+#: Rules whose own conclusions cannot feed them again (the schema they use is closed under
+#: transitivity), so the second round need not look at them.
+SELF_CLOSED = ("cax-sco",)
+
+
+def stage_of(rule: Rule) -> int:
+    for index, prefixes in enumerate(STAGES):
+        if rule.name.startswith(prefixes):
+            return index
+    return len(STAGES) - 1
+
+
+def _first_pass_order(rules: list[Rule]) -> list[Rule]:
+    return sorted(rules, key=stage_of)

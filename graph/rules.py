@@ -1,0 +1,241 @@
+"""Inference rules as SPARQL: the OWL 2 RL rules (as owlrl implements them) and the project's own
+rules from `ontology/rules/`.
+
+A rule is a list of premises (triple patterns), filters and one head pattern. The reasoner renders
+each rule into SPARQL Update in several modes: over everything, with one premise matched in a delta
+graph (semi-naive evaluation), or restricted to heads in a given graph (to rederive after deletions).
+Premises whose matches never change during reasoning (the members of an RDF list) are `static` and
+get no delta variant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import rdflib
+from rdflib.plugins.sparql import prepareQuery
+
+from graph.errors import InvalidInput
+
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+PROLOGUE = f"PREFIX owl: <{OWL}>\nPREFIX rdf: <{RDF}>\nPREFIX rdfs: <{RDFS}>\n"
+LIST_MEMBER = "rdf:rest*/rdf:first"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One inference rule: if every premise matches (and the filters hold), the head holds."""
+
+    name: str
+    premises: tuple[str, ...]
+    head: str
+    filters: str = ""
+    static: tuple[str, ...] = ()
+    origin: str = "OWL 2 RL"
+    values: str = ""
+
+    @property
+    def variables(self) -> set[str]:
+        return set(re.findall(r"\?\w+", " ".join(self.premises + self.static) + self.head))
+
+
+PROPERTY_KINDS = "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property }"
+
+
+def _rule(name: str, premises: list[str], head: str, filters: str = "", **extra) -> Rule:
+    return Rule(name, tuple(premises), head, filters, **extra)
+
+
+def _not_same(a: str, b: str) -> str:
+    return f"FILTER (!sameTerm({a}, {b}))"
+
+
+#: The OWL 2 RL rules, in the order that lets most consequences flow in one pass: schema first, then
+#: properties, then types, then equality. Rules whose conclusions are vacuous by the output filter
+#: (x owl:sameAs x, x rdf:type owl:Thing) are left out; where such triples would be premises, the
+#: rule is written without them (cls-svf2 for owl:Thing), as owlrl does.
+OWL_RL_RULES: tuple[Rule, ...] = (
+    # Table 9: the semantics of schema vocabulary.
+    # scm-cls and scm-op only derive vacuous triples (c rdfs:subClassOf c, p rdfs:subPropertyOf p,
+    # c rdfs:subClassOf owl:Thing, ...). Where owlrl uses those as premises, the "-refl" variants
+    # below take the declaration (c a owl:Class, p a owl:ObjectProperty) in their place.
+    _rule("scm-sco", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c3"], "?c1 rdfs:subClassOf ?c3",
+          f"{_not_same('?c1', '?c2')} {_not_same('?c1', '?c3')}"),
+    _rule("scm-eqc1", ["?c1 owl:equivalentClass ?c2"], "?c1 rdfs:subClassOf ?c2", _not_same("?c1", "?c2")),
+    _rule("scm-eqc1", ["?c1 owl:equivalentClass ?c2"], "?c2 rdfs:subClassOf ?c1", _not_same("?c1", "?c2")),
+    _rule("scm-eqc2", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c1"], "?c1 owl:equivalentClass ?c2"),
+    _rule("scm-spo", ["?p1 rdfs:subPropertyOf ?p2", "?p2 rdfs:subPropertyOf ?p3"], "?p1 rdfs:subPropertyOf ?p3",
+          f"{_not_same('?p1', '?p2')} {_not_same('?p1', '?p3')}"),
+    _rule("scm-eqp2", ["?p1 rdfs:subPropertyOf ?p2", "?p2 rdfs:subPropertyOf ?p1"], "?p1 owl:equivalentProperty ?p2",
+          _not_same("?p1", "?p2")),
+    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p1 rdfs:subPropertyOf ?p2", _not_same("?p1", "?p2")),
+    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p2 rdfs:subPropertyOf ?p1", _not_same("?p1", "?p2")),
+    _rule("scm-dom1", ["?p rdfs:domain ?c1", "?c1 rdfs:subClassOf ?c2"], "?p rdfs:domain ?c2",
+          f"FILTER (?c2 != owl:Thing) {_not_same('?c1', '?c2')}"),
+    _rule("scm-dom2", ["?p2 rdfs:domain ?c", "?p1 rdfs:subPropertyOf ?p2"], "?p1 rdfs:domain ?c", _not_same("?p1", "?p2")),
+    _rule("scm-rng1", ["?p rdfs:range ?c1", "?c1 rdfs:subClassOf ?c2"], "?p rdfs:range ?c2",
+          f"FILTER (?c2 != owl:Thing) {_not_same('?c1', '?c2')}"),
+    _rule("scm-rng2", ["?p2 rdfs:range ?c", "?p1 rdfs:subPropertyOf ?p2"], "?p1 rdfs:range ?c", _not_same("?p1", "?p2")),
+    _rule("scm-hv", ["?c1 owl:hasValue ?i", "?c1 owl:onProperty ?p1", "?c2 owl:hasValue ?i",
+                     "?c2 owl:onProperty ?p2", "?p1 rdfs:subPropertyOf ?p2"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-svf1", ["?c1 owl:someValuesFrom ?y1", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
+                       "?c2 owl:someValuesFrom ?y2", "?y1 rdfs:subClassOf ?y2"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-svf2", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p1", "?c2 owl:someValuesFrom ?y",
+                       "?c2 owl:onProperty ?p2", "?p1 rdfs:subPropertyOf ?p2"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-avf1", ["?c1 owl:allValuesFrom ?y1", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
+                       "?c2 owl:allValuesFrom ?y2", "?y1 rdfs:subClassOf ?y2"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-avf2", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p1", "?c2 owl:allValuesFrom ?y",
+                       "?c2 owl:onProperty ?p2", "?p1 rdfs:subPropertyOf ?p2"], "?c2 rdfs:subClassOf ?c1"),
+    _rule("scm-hv-refl", ["?c1 owl:hasValue ?i", "?c1 owl:onProperty ?p", "?c2 owl:hasValue ?i",
+                          "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", values=PROPERTY_KINDS),
+    _rule("scm-svf1-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
+                            "?c2 owl:someValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-svf2-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:someValuesFrom ?y",
+                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", values=PROPERTY_KINDS),
+    _rule("scm-avf1-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
+                            "?c2 owl:allValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
+    _rule("scm-avf2-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:allValuesFrom ?y",
+                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c2 rdfs:subClassOf ?c1", values=PROPERTY_KINDS),
+    _rule("scm-int", ["?c owl:intersectionOf ?list"], "?c rdfs:subClassOf ?ci", static=(f"?list {LIST_MEMBER} ?ci",)),
+    _rule("scm-uni", ["?c owl:unionOf ?list"], "?ci rdfs:subClassOf ?c", static=(f"?list {LIST_MEMBER} ?ci",)),
+    _rule("cls-oo", ["?c owl:oneOf ?list"], "?y a ?c", "FILTER (!isLiteral(?y))", static=(f"?list {LIST_MEMBER} ?y",)),
+    # Table 5: the semantics of axioms about properties.
+    _rule("prp-spo1", ["?p1 rdfs:subPropertyOf ?p2", "?x ?p1 ?y"], "?x ?p2 ?y", _not_same("?p1", "?p2")),
+    _rule("prp-inv1", ["?p1 owl:inverseOf ?p2", "?x ?p1 ?y"], "?y ?p2 ?x", "FILTER (!isLiteral(?y))"),
+    _rule("prp-inv2", ["?p1 owl:inverseOf ?p2", "?x ?p2 ?y"], "?y ?p1 ?x", "FILTER (!isLiteral(?y))"),
+    _rule("prp-symp", ["?p a owl:SymmetricProperty", "?x ?p ?y"], "?y ?p ?x", "FILTER (!isLiteral(?y))"),
+    _rule("prp-trp", ["?p a owl:TransitiveProperty", "?x ?p ?y", "?y ?p ?z"], "?x ?p ?z"),
+    _rule("prp-dom", ["?p rdfs:domain ?c", "?x ?p ?y"], "?x a ?c", "FILTER (?c != owl:Thing)"),
+    _rule("prp-rng", ["?p rdfs:range ?c", "?x ?p ?y"], "?y a ?c", "FILTER (!isLiteral(?y) && ?c != owl:Thing)"),
+    _rule("prp-fp", ["?p a owl:FunctionalProperty", "?x ?p ?y1", "?x ?p ?y2"], "?y1 owl:sameAs ?y2",
+          f"FILTER (!isLiteral(?y1)) {_not_same('?y1', '?y2')}"),
+    # owl:sameAs between two literal values of a functional property cannot be stored (a literal is
+    # never a subject); its only storable consequence is eq-rep-o, written out here.
+    _rule("prp-fp", ["?p a owl:FunctionalProperty", "?x ?p ?y1", "?x ?p ?y2", "?s ?q ?y2"], "?s ?q ?y1",
+          f"FILTER (isLiteral(?y1)) {_not_same('?y1', '?y2')}"),
+    _rule("prp-ifp", ["?p a owl:InverseFunctionalProperty", "?x1 ?p ?y", "?x2 ?p ?y"], "?x1 owl:sameAs ?x2",
+          _not_same("?x1", "?x2")),
+    # Table 6: the semantics of classes.
+    _rule("cls-int2", ["?c owl:intersectionOf ?list", "?y a ?c"], "?y a ?ci", static=(f"?list {LIST_MEMBER} ?ci",)),
+    _rule("cls-uni", ["?c owl:unionOf ?list", "?y a ?ci"], "?y a ?c", static=(f"?list {LIST_MEMBER} ?ci",)),
+    _rule("cls-svf1", ["?x owl:someValuesFrom ?y", "?x owl:onProperty ?p", "?u ?p ?v", "?v a ?y"], "?u a ?x"),
+    _rule("cls-svf2", ["?x owl:someValuesFrom owl:Thing", "?x owl:onProperty ?p", "?u ?p ?v"], "?u a ?x"),
+    _rule("cls-avf", ["?x owl:allValuesFrom ?y", "?x owl:onProperty ?p", "?u a ?x", "?u ?p ?v"], "?v a ?y",
+          "FILTER (!isLiteral(?v) && ?y != owl:Thing)"),
+    _rule("cls-hv1", ["?x owl:hasValue ?y", "?x owl:onProperty ?p", "?u a ?x"], "?u ?p ?y"),
+    _rule("cls-hv2", ["?x owl:hasValue ?y", "?x owl:onProperty ?p", "?u ?p ?y"], "?u a ?x"),
+    _rule("cls-maxc2", ["?x owl:maxCardinality ?n", "?x owl:onProperty ?p", "?u a ?x", "?u ?p ?y1", "?u ?p ?y2"],
+          "?y1 owl:sameAs ?y2", f"FILTER (?n = 1 && !isLiteral(?y1)) {_not_same('?y1', '?y2')}"),
+    _rule("cls-maxqc3", ["?x owl:maxQualifiedCardinality ?n", "?x owl:onProperty ?p", "?x owl:onClass ?c",
+                         "?u a ?x", "?u ?p ?y1", "?y1 a ?c", "?u ?p ?y2", "?y2 a ?c"], "?y1 owl:sameAs ?y2",
+          f"FILTER (?n = 1 && ?c != owl:Thing) {_not_same('?y1', '?y2')}"),
+    _rule("cls-maxqc4", ["?x owl:maxQualifiedCardinality ?n", "?x owl:onProperty ?p", "?x owl:onClass owl:Thing",
+                         "?u a ?x", "?u ?p ?y1", "?u ?p ?y2"], "?y1 owl:sameAs ?y2",
+          f"FILTER (?n = 1 && !isLiteral(?y1)) {_not_same('?y1', '?y2')}"),
+    # Table 7: class axioms (cax-eqc follows from scm-eqc1 and cax-sco).
+    _rule("cax-sco", ["?c1 rdfs:subClassOf ?c2", "?x a ?c1"], "?x a ?c2",
+          f"FILTER (?c2 != owl:Thing) {_not_same('?c1', '?c2')}"),
+    # Table 4: the semantics of equality (eq-ref is vacuous and left out).
+    _rule("eq-sym", ["?x owl:sameAs ?y"], "?y owl:sameAs ?x", _not_same("?x", "?y")),
+    _rule("eq-trans", ["?x owl:sameAs ?y", "?y owl:sameAs ?z"], "?x owl:sameAs ?z", _not_same("?x", "?z")),
+    _rule("eq-rep-s", ["?s owl:sameAs ?s2", "?s ?p ?o"], "?s2 ?p ?o", _not_same("?s", "?s2")),
+    _rule("eq-rep-p", ["?p owl:sameAs ?p2", "?s ?p ?o"], "?s ?p2 ?o", _not_same("?p", "?p2")),
+    _rule("eq-rep-o", ["?o owl:sameAs ?o2", "?s ?p ?o"], "?s ?p ?o2", _not_same("?o", "?o2")),
+)  # fmt: skip
+
+
+def schema_dependent_rules(schema: rdflib.Graph) -> list[Rule]:
+    """Rules written out per axiom: property chains (prp-spo2), intersections (cls-int1), keys
+    (prp-key). Their number of premises depends on the length of an RDF list in the schema."""
+    rules = []
+    for prop, chain in _lists(schema, OWL + "propertyChainAxiom"):
+        hops = [f"?u{i} <{p}> ?u{i + 1}" for i, p in enumerate(chain)]
+        rules.append(Rule("prp-spo2", tuple(hops), f"?u0 <{prop}> ?u{len(chain)}"))
+    for cls, members in _lists(schema, OWL + "intersectionOf"):
+        rules.append(Rule("cls-int1", tuple(f"?y a <{c}>" for c in members), f"?y a <{cls}>"))
+    for cls, keys in _lists(schema, OWL + "hasKey"):
+        premises = [f"?x a <{cls}>", f"?y a <{cls}>"]
+        premises += [f"?x <{k}> ?z{i}" for i, k in enumerate(keys)]
+        premises += [f"?y <{k}> ?z{i}" for i, k in enumerate(keys)]
+        rules.append(Rule("prp-key", tuple(premises), "?x owl:sameAs ?y", _not_same("?x", "?y")))
+    return rules
+
+
+def _lists(schema: rdflib.Graph, predicate: str) -> list[tuple[str, list[str]]]:
+    found = []
+    for subject, head in schema.subject_objects(rdflib.URIRef(predicate)):
+        members = list(rdflib.collection.Collection(schema, head))
+        if (
+            members
+            and isinstance(subject, rdflib.URIRef)
+            and all(isinstance(m, rdflib.URIRef) for m in members)
+        ):
+            found.append((str(subject), [str(m) for m in members]))
+    return sorted(found)
+
+
+def load_rule_file(path: Path) -> Rule:
+    """Read a rule from `ontology/rules/`: a SPARQL CONSTRUCT with one triple in its template and
+    a basic graph pattern with FILTERs as its WHERE clause. The premises come from the query's
+    algebra, the filters from its text."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        query = prepareQuery(text)
+    except Exception as error:  # rdflib raises pyparsing errors of several kinds
+        raise InvalidInput(f"{path}: not a valid SPARQL CONSTRUCT rule: {error}") from None
+    algebra = query.algebra
+    if algebra.name != "ConstructQuery" or len(algebra.template) != 1:
+        raise InvalidInput(
+            f"{path}: a rule is a CONSTRUCT query with exactly one triple in its template"
+        )
+    premises = [" ".join(term.n3() for term in triple) for triple in _pattern_triples(algebra.p)]
+    head = " ".join(term.n3() for term in algebra.template[0])
+    filters = " ".join(_filter_clauses(text[text.upper().index("WHERE") :]))
+    name = path.stem
+    return Rule(
+        name, tuple(dict.fromkeys(premises)), head, filters, origin=f"ontology/rules/{path.name}"
+    )
+
+
+def _pattern_triples(node) -> list:
+    """The triples of the basic graph patterns of a group, not those inside FILTER expressions."""
+    if getattr(node, "name", None) == "BGP":
+        return list(node.triples)
+    triples = []
+    for part in ("p", "p1", "p2"):
+        child = node.get(part) if hasattr(node, "get") else None
+        if child is not None:
+            triples += _pattern_triples(child)
+    return triples
+
+
+def _filter_clauses(text: str) -> list[str]:
+    """The FILTER clauses of a WHERE clause, with their balanced parentheses or braces."""
+    clauses = []
+    for found in re.finditer(r"FILTER\b", text, re.IGNORECASE):
+        start = found.start()
+        i = found.end()
+        while i < len(text) and text[i].isspace():
+            i += 1
+        rest = text[i:].upper()
+        if rest.startswith("NOT EXISTS") or rest.startswith("EXISTS"):
+            i = text.index("{", i)
+            opener, closer = "{", "}"
+        else:
+            opener, closer = "(", ")"
+        depth = 0
+        for j in range(i, len(text)):
+            depth += text[j] == opener
+            depth -= text[j] == closer
+            if depth == 0 and text[j] == closer:
+                clauses.append(text[start : j + 1])
+                break
+    return clauses
+
+
+def load_rule_files(directory: Path) -> list[Rule]:
+    return [load_rule_file(path) for path in sorted(directory.glob("*.rq"))]
