@@ -6,25 +6,51 @@ nowhere else.
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import pyoxigraph as ox
+import rdflib
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graph.build import build, build_steps
 from graph.errors import AllianceKGError, InvalidInput, ValidationFailed
+from graph.explain import explain_triple
 from graph.export import export
-from graph.results import GRAPH_FORMATS, RESULT_FORMATS, is_graph_result, write_results
+from graph.files import load_file, open_rdf, rdf_format
+from graph.maintain import apply_update
+from graph.reasoner import Reasoner
+from graph.reference import reference_closure
+from graph.results import (
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    is_graph_result,
+    write_results,
+    write_triples,
+)
 from graph.saved_queries import find_saved_query, load_saved_queries, parse_saved_query
 from graph.sources import DEFAULT_SOURCES_DIR, discover_sources
 from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_store_path
-from graph.terms import display
+from graph.terms import display, parse_term
 from graph.validate import validate_sources
+from ontology import RULES_DIR
 from queries import QUERIES_DIR
+
+RDFLIB_FORMATS = {
+    ox.RdfFormat.N_TRIPLES: "nt",
+    ox.RdfFormat.N_QUADS: "nquads",
+    ox.RdfFormat.TURTLE: "turtle",
+    ox.RdfFormat.TRIG: "trig",
+    ox.RdfFormat.RDF_XML: "xml",
+    ox.RdfFormat.JSON_LD: "json-ld",
+    ox.RdfFormat.N3: "n3",
+}
 
 EXIT_ERROR = 1
 err = Console(stderr=True)
@@ -261,6 +287,138 @@ def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path)
     )
 
 
+@main.command("reason")
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "owlrl"]),
+    default="fast",
+    show_default=True,
+    help="fast: the project's engine inside pyoxigraph; owlrl: the reference, in Python.",
+)
+@click.option(
+    "--ontology",
+    "ontologies",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    required=True,
+    help="An ontology file (any RDF format, .gz too); repeatable.",
+)
+@click.argument("data", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="N-Triples file to write (default: stdout).",
+)
+@click.option(
+    "--no-rules", is_flag=True, help="Skip the project's rules (ontology/rules/); OWL 2 RL only."
+)
+def reason_command(
+    engine: str,
+    ontologies: tuple[Path, ...],
+    data: tuple[Path, ...],
+    output: Path | None,
+    no_rules: bool,
+) -> None:
+    """Materialise the OWL 2 RL closure of any ontology and data; write the inferred triples.
+
+    Vacuous triples (x owl:sameAs x, x rdf:type owl:Thing, reflexive schema triples, triples about
+    the RDF/RDFS/OWL/XSD vocabularies) are left out, as in the store's inferred graph.
+
+    \b
+    Example:
+      alliance-kg reason --ontology ontology/alliance.ttl data.nt -o inferred.nt
+      alliance-kg reason --engine owlrl --ontology univ-bench.owl lubm-1.nt.gz > inferred.nt
+    """
+    started = time.perf_counter()
+    triples = (reason_owlrl if engine == "owlrl" else reason_fast)(ontologies, data, no_rules)
+    with _output(output) as stream:
+        write_triples(sorted(triples, key=str), ox.RdfFormat.N_TRIPLES, stream)
+    seconds = time.perf_counter() - started
+    click.echo(f"inferred {len(triples)} triples in {seconds:.2f} s ({engine})", err=True)
+
+
+def reason_fast(ontologies, data, no_rules: bool) -> list[ox.Triple]:
+    store = ox.Store()
+    schema, facts = "urn:alliance-kg:ontology", "urn:alliance-kg:data"
+    for path in ontologies:
+        load_file(store, path, schema)
+    for path in data:
+        load_file(store, path, facts)
+    graphs = sorted({g.value for g in store.named_graphs()} | {schema, facts})
+    inferred = "urn:alliance-kg:inferred"
+    with progress_steps(None) as step:
+        Reasoner(
+            store, graphs, inferred, layer_rules=[] if no_rules else None, progress=step
+        ).materialise()
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(inferred))
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def reason_owlrl(ontologies, data, no_rules: bool) -> list[ox.Triple]:
+    graph = rdflib.Graph()
+    for path in [*ontologies, *data]:
+        with open_rdf(path) as stream:
+            graph.parse(stream, format=RDFLIB_FORMATS[rdf_format(path)])
+    rules = [] if no_rules else sorted(RULES_DIR.glob("*.rq"))
+    return list(reference_closure(graph, rules))
+
+
+@main.command("explain")
+@click.argument("subject")
+@click.argument("predicate")
+@click.argument("object_")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@store_option
+def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_path: Path) -> None:
+    """Explain why a triple holds: the rules applied, down to asserted facts and their sentences.
+
+    Terms are IRIs (<...> or bare), prefixed names (id:Japan, akg:alliedWith) or, for the object,
+    a literal in N-Triples syntax ('"1960"^^xsd:gYear').
+
+    \b
+    Examples:
+      alliance-kg explain id:United_States akg:alliedWith id:Japan
+      alliance-kg explain id:Japan rdf:type akg:Actor --format json
+    """
+    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    proof = explain_triple(store, parse_term(subject), parse_term(predicate), parse_term(object_))
+    if fmt == "json":
+        click.echo(json.dumps(proof.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(proof.to_text())
+
+
+@main.command("update")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--sparql", help="The update text, instead of a FILE.ru.")
+@store_option
+def update_command(file: Path | None, sparql: str | None, store_path: Path) -> None:
+    """Apply a SPARQL Update to the asserted data and bring the inferred graph up to date.
+
+    Triples inserted without a GRAPH go to the updates graph; triples deleted without a GRAPH are
+    deleted from every asserted graph that holds them. The inferred graph is maintained
+    incrementally (insertions semi-naively, deletions with DRed), never written directly.
+
+    \b
+    Examples:
+      alliance-kg update --sparql 'INSERT DATA { id:Philippines akg:memberOf id:US_Japan_Alliance }'
+      alliance-kg update changes.ru
+    """
+    if (file is None) == (sparql is None):
+        raise InvalidInput("give exactly one of: a FILE.ru or --sparql TEXT")
+    if file is not None:
+        if not file.is_file():
+            raise InvalidInput(f"update file not found: {file}")
+        sparql = file.read_text(encoding="utf-8")
+    store = KnowledgeStore.open(StoreLocation(store_path))
+    report = apply_update(store, sparql)
+    store.flush()
+    click.echo(report.summary(), err=True)
+
+
 @contextmanager
 def _output(path: Path | None):
     """Write to a temporary file renamed over `path` at the end: a failure leaves no half file."""
@@ -299,7 +457,7 @@ def _stdout_console() -> Console:
 
 
 @contextmanager
-def progress_steps(total: int):
+def progress_steps(total: int | None):
     """A progress bar on a terminal (stderr); silent when stderr is piped."""
     progress = Progress(
         TextColumn("{task.description}"),

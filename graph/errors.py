@@ -32,11 +32,17 @@ class QuerySyntaxError(InvalidInput):
         text = str(error)
         found = re.search(r"at (\d+):(\d+): (.*)", text, re.S)
         if found:
-            line, column, detail = int(found[1]), int(found[2]), found[3]
+            line, column, detail = int(found[1]), int(found[2]), _shorten(found[3])
             return cls(
                 f"{what} syntax error at line {line}, column {column}: {detail}", line, column
             )
         return cls(f"{what} syntax error: {text}")
+
+
+def _shorten(detail: str, limit: int = 160) -> str:
+    """The parser's message on one line; its list of expected tokens can run to dozens of lines."""
+    detail = " ".join(detail.split())
+    return detail if len(detail) <= limit else detail[: limit - 1] + "…"
 
 
 class DataSyntaxError(InvalidInput):

@@ -25,11 +25,11 @@ import pyoxigraph as ox
 import rdflib
 
 from graph.rules import OWL_RL_RULES, PROLOGUE, Rule, load_rule_files, schema_dependent_rules
-from ontology import GRAPH, INFERRED_GRAPH, RULES_DIR
+from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
 log = logging.getLogger(__name__)
 
-WORK = GRAPH + "work/"
+WORK = WORK_GRAPHS
 OWL = "http://www.w3.org/2002/07/owl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import yaml
 
 from graph.errors import InvalidInput, UnknownQuery
+from graph.sparql_text import where_group_start
 from graph.terms import expand_iri
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -200,70 +201,13 @@ def find_saved_query(directory: Path, name: str) -> SavedQuery:
     return queries[name]
 
 
-KEYWORD = re.compile(r"[A-Za-z_]+")
-
-
 def bind_values(text: str, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
     """Insert a one-row VALUES block for `bindings` at the start of the query's WHERE group."""
     if not bindings:
         return text
     variables = " ".join(str(v) for v in bindings)
     row = " ".join(str(term) for term in bindings.values())
-    at = _where_group_start(text)
-    return f"{text[:at]} VALUES ({variables}) {{ ({row}) }}{text[at:]}"
-
-
-def _where_group_start(text: str) -> int:
-    """The offset just after the `{` that opens the query's WHERE group.
-
-    Skips comments, strings and IRIs; takes the brace after the WHERE keyword, or (for the short
-    `SELECT * { ... }` form) the first brace of the query.
-    """
-    first_brace = None
-    seen_where = False
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "#":
-            i = text.find("\n", i)
-            i = len(text) if i < 0 else i
-        elif ch in "'\"":
-            i = _skip_string(text, i)
-            continue
-        elif ch == "<" and (end := _iri_end(text, i)):
-            i = end
-            continue
-        elif ch == "{":
-            if seen_where:
-                return i + 1
-            first_brace = i + 1 if first_brace is None else first_brace
-        elif ch.isalpha():
-            word = KEYWORD.match(text, i)[0]
-            seen_where = seen_where or word.upper() == "WHERE"
-            i += len(word)
-            continue
-        i += 1
-    if first_brace is None:
+    at = where_group_start(text)
+    if at is None:
         raise InvalidInput("the query has no WHERE group to bind parameters in")
-    return first_brace
-
-
-def _skip_string(text: str, i: int) -> int:
-    quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
-    j = i + len(quote)
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-        elif text.startswith(quote, j):
-            return j + len(quote)
-        else:
-            j += 1
-    return j
-
-
-IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-
-
-def _iri_end(text: str, i: int) -> int | None:
-    found = IRI_REF.match(text, i)
-    return found.end() if found else None
+    return f"{text[:at]} VALUES ({variables}) {{ ({row}) }}{text[at:]}"

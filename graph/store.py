@@ -19,7 +19,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StoreNotFound, StoreUnavailable
-from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
 DEFAULT_STORE = Path("data/store")
@@ -108,7 +108,11 @@ class KnowledgeStore:
 
     def asserted_graphs(self) -> list[str]:
         """Every named graph that holds asserted data: all but the ontology and the inferred."""
-        return [g for g in self.graph_names() if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH)]
+        return [
+            g
+            for g in self.graph_names()
+            if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH) and not g.startswith(WORK_GRAPHS)
+        ]
 
     def view_graphs(self, view: DatasetView) -> list[str]:
         if view == "asserted":

@@ -52,3 +52,21 @@ def expand_iri(text: str) -> ox.NamedNode:
     if ":" not in text:
         raise InvalidInput(f"not an absolute IRI or known prefixed name: {text!r}")
     return node
+
+
+def parse_term(text: str) -> ox.NamedNode | ox.Literal:
+    """A term typed by a person: an IRI or prefixed name, or a literal in N-Triples syntax whose
+    datatype may be a prefixed name ('"1960"^^xsd:gYear', '"Japan"@en')."""
+    text = text.strip()
+    if not text.startswith('"'):
+        return expand_iri(text)
+    body, marker, datatype = text.rpartition("^^")
+    if marker and not datatype.startswith("<"):
+        text = f"{body}^^<{expand_iri(datatype).value}>"
+    try:
+        triple = next(
+            iter(ox.parse(f"<x:s> <x:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))
+        )
+    except (SyntaxError, StopIteration):
+        raise InvalidInput(f"not a valid literal: {text}") from None
+    return triple.object

@@ -33,6 +33,10 @@ ONTOLOGY_GRAPH = GRAPH + "ontology"
 INFERRED_GRAPH = GRAPH + "inferred"
 #: The named graph that holds the hand-checked links to Wikidata.
 LINKS_GRAPH = GRAPH + "links"
+#: The named graph where SPARQL updates put what they insert without naming a graph.
+UPDATES_GRAPH = GRAPH + "updates"
+#: The reasoner's working graphs (deltas) live under this prefix while it runs.
+WORK_GRAPHS = GRAPH + "work/"
 
 
 def provenance_graph(source_name: str) -> str:

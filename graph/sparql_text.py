@@ -1,0 +1,118 @@
+"""A small lexer for SPARQL text: enough structure to find a query's WHERE group and to split an
+update into its operations, templates and patterns, without ever rewriting what is inside a term.
+
+Strings, IRIs and comments are skipped as wholes, so that braces, semicolons and keywords inside
+them are never mistaken for structure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+WORD = re.compile(r"[A-Za-z0-9_?$:\-.\u00C0-\uFFFF]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word, iri, string, block, semicolon, punct
+    start: int
+    end: int
+    text: str
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+def skip_string(text: str, i: int) -> int:
+    """The offset just after the string literal starting at `i` (short or long form)."""
+    quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
+    j = i + len(quote)
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+        elif text.startswith(quote, j):
+            return j + len(quote)
+        else:
+            j += 1
+    return j
+
+
+def iri_end(text: str, i: int) -> int | None:
+    found = IRI_REF.match(text, i)
+    return found.end() if found else None
+
+
+def block_end(text: str, i: int) -> int:
+    """The offset just after the `}` that closes the `{` at `i`."""
+    depth = 0
+    j = i
+    while j < len(text):
+        ch = text[j]
+        if ch == "#":
+            newline = text.find("\n", j)
+            j = len(text) if newline < 0 else newline
+            continue
+        if ch in "'\"":
+            j = skip_string(text, j)
+            continue
+        if ch == "<" and (end := iri_end(text, j)):
+            j = end
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(text)
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Top-level tokens: a `{ ... }` group is one token of kind `block`."""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "#":
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+        elif ch in "'\"":
+            end = skip_string(text, i)
+            yield Token("string", i, end, text[i:end])
+            i = end
+        elif ch == "<" and (end := iri_end(text, i)):
+            yield Token("iri", i, end, text[i:end])
+            i = end
+        elif ch == "{":
+            end = block_end(text, i)
+            yield Token("block", i, end, text[i:end])
+            i = end
+        elif ch == ";":
+            yield Token("semicolon", i, i + 1, ";")
+            i += 1
+        elif found := WORD.match(text, i):
+            yield Token("word", i, found.end(), found[0])
+            i = found.end()
+        else:
+            yield Token("punct", i, i + 1, ch)
+            i += 1
+
+
+def where_group_start(text: str) -> int | None:
+    """The offset just after the `{` that opens a query's WHERE group: the block after the WHERE
+    keyword, or else (the short `SELECT * { ... }` form) the query's first block."""
+    first = None
+    after_where = False
+    for token in tokens(text):
+        if token.kind == "block":
+            if after_where:
+                return token.start + 1
+            first = token.start + 1 if first is None else first
+        after_where = token.kind == "word" and token.upper == "WHERE"
+    return first
