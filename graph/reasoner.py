@@ -221,10 +221,10 @@ WHERE {{
                 for update in self.delta_updates(rule, delta, second):
                     self.store.update(update)
         for epoch in self._epochs:
-            self.store.update(f"ADD <{epoch}> TO <{self.inferred}>")
+            self.store.update(f"ADD SILENT <{epoch}> TO <{self.inferred}>")
             self._drop(epoch)
         self._epochs = []
-        self.store.update(f"ADD <{second}> TO <{self.inferred}>")
+        self.store.update(f"ADD SILENT <{second}> TO <{self.inferred}>")
         self._saturate(second, report, layer_full=True)
         self._drop(second)
         self.store.update(vacuous_filter_sparql(self.inferred))
@@ -242,7 +242,7 @@ WHERE {{
         """
         since_layer = None if layer_full else self._new_work_graph()
         if since_layer:
-            self.store.update(f"ADD <{delta}> TO <{since_layer}>")
+            self.store.update(f"ADD SILENT <{delta}> TO <{since_layer}>")
         owned: list[str] = []
         while True:
             target = self._new_work_graph()
@@ -254,9 +254,9 @@ WHERE {{
                 target = self._run_layer(since_layer)
                 if target is None:
                     break
-            self.store.update(f"ADD <{target}> TO <{self.inferred}>")
+            self.store.update(f"ADD SILENT <{target}> TO <{self.inferred}>")
             if since_layer:
-                self.store.update(f"ADD <{target}> TO <{since_layer}>")
+                self.store.update(f"ADD SILENT <{target}> TO <{since_layer}>")
             report.rounds += 1
             self.progress(f"reasoning: round {report.rounds}")
             owned.append(target)
@@ -277,7 +277,7 @@ WHERE {{
             for update in updates:
                 self.store.update(update)
         if since_layer:
-            self.store.update(f"CLEAR GRAPH <{since_layer}>")
+            self.store.update(f"CLEAR SILENT GRAPH <{since_layer}>")
         if self._size(target) == 0:
             self._drop(target)
             return None
@@ -329,7 +329,7 @@ WHERE {{
         """
         overdeleted = self._overdelete(removed)
         self._remove_from_inferred(overdeleted)
-        self.store.update(f"ADD <{removed}> TO <{overdeleted}>")
+        self.store.update(f"ADD SILENT <{removed}> TO <{overdeleted}>")
         rederived = self._rederive(overdeleted)
         # A removed owl:sameAs can unblock the project's rules (FILTER NOT EXISTS): run them all.
         unblocked = self.store.query(f"ASK {{ GRAPH <{overdeleted}> {{ ?a <{OWL}sameAs> ?b }} }}")
@@ -361,7 +361,7 @@ WHERE {{
             if self._size(target) == 0:
                 self._drop(target)
                 return overdeleted
-            self.store.update(f"ADD <{target}> TO <{overdeleted}>")
+            self.store.update(f"ADD SILENT <{target}> TO <{overdeleted}>")
             delta = target
 
     def _rederive(self, candidates: str) -> str:
@@ -375,7 +375,7 @@ WHERE {{
                 f"WHERE {{\n  GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}\n"
                 f"  FILTER NOT EXISTS {{ {rule.head} }}\n}}"
             )
-        self.store.update(f"ADD <{rederived}> TO <{self.inferred}>")
+        self.store.update(f"ADD SILENT <{rederived}> TO <{self.inferred}>")
         return rederived
 
     def _retract_blocked_layer_heads(self, report: ReasoningReport) -> None:

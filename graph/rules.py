@@ -10,10 +10,12 @@ get no delta variant.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyparsing
 import rdflib
 from rdflib.plugins.sparql import prepareQuery
 
@@ -182,11 +184,19 @@ def load_rule_file(path: Path) -> Rule:
     """Read a rule from `ontology/rules/`: a SPARQL CONSTRUCT with one triple in its template and
     a basic graph pattern with FILTERs as its WHERE clause. The premises come from the query's
     algebra, the filters from its text."""
-    text = path.read_text(encoding="utf-8")
+    return _parse_rule_file(path, path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _parse_rule_file(path: Path, text: str) -> Rule:
     try:
         query = prepareQuery(text)
     except Exception as error:  # rdflib raises pyparsing errors of several kinds
         raise InvalidInput(f"{path}: not a valid SPARQL CONSTRUCT rule: {error}") from None
+    finally:
+        # pyparsing's packrat cache keeps the exceptions it met, and with them the frames of
+        # whoever called us (and a store they hold open): let them go.
+        pyparsing.ParserElement.reset_cache()
     algebra = query.algebra
     if algebra.name != "ConstructQuery" or len(algebra.template) != 1:
         raise InvalidInput(

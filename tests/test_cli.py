@@ -15,7 +15,7 @@ import rdflib
 from cli.main import main
 from tests.helpers import run_cli
 
-COMMANDS = ["build", "validate", "query", "queries", "export"]
+COMMANDS = ["build", "validate", "query", "queries", "export", "reason", "explain", "update"]
 
 
 def query(built, *args):

@@ -1,0 +1,212 @@
+"""The reasoner: the same closure as owlrl (the reference), incremental maintenance that always
+equals a full recomputation, and the project's rules."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.synthetic import generate
+from graph.reasoner import Reasoner
+from graph.reference import reference_closure
+from ontology import AKG, RULES_DIR, VOCABULARY_FILES
+
+ONTOLOGY, DATA, INFERRED = "urn:test:ontology", "urn:test:data", "urn:test:inferred"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SAME_AS = ox.NamedNode(OWL + "sameAs")
+
+
+def engine_closure(triples: list[ox.Triple]) -> tuple[ox.Store, Reasoner]:
+    store = ox.Store()
+    for path in VOCABULARY_FILES:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY))
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(DATA)) for t in triples)
+    reasoner = Reasoner(store, [ONTOLOGY, DATA], INFERRED)
+    reasoner.materialise()
+    return store, reasoner
+
+
+def inferred(store: ox.Store) -> set[ox.Triple]:
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED))
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+
+
+def reference(triples: list[ox.Triple]) -> set[ox.Triple]:
+    graph = rdflib.Graph()
+    for path in VOCABULARY_FILES:
+        graph.parse(path, format="turtle")
+    if triples:
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return reference_closure(graph, sorted(RULES_DIR.glob("*.rq")))
+
+
+def test_the_article_closure_equals_owlrl_plus_the_rules(store, sources):
+    asserted = [
+        ox.Triple(q.subject, q.predicate, q.object) for source in sources for q in source.quads()
+    ]
+    found, _ = engine_closure(asserted)
+    assert inferred(found) == reference(asserted)
+
+
+def test_a_synthetic_domain_graph_equals_owlrl_plus_the_rules():
+    data = generate(1500, seed=7)
+    found, _ = engine_closure(data)
+    assert inferred(found) == reference(data)
+
+
+# Random graphs over the project's ontology: its properties between a few individuals, with
+# types, aliases (owl:sameAs), alliances and trilateral summits.
+ONTOLOGY_GRAPH = rdflib.Graph()
+for _path in VOCABULARY_FILES:
+    ONTOLOGY_GRAPH.parse(_path, format="turtle")
+OBJECT_PROPERTIES = sorted(
+    str(p)
+    for p in ONTOLOGY_GRAPH.subjects(rdflib.RDF.type, rdflib.OWL.ObjectProperty)
+    if str(p).startswith(AKG)
+)
+CLASSES = sorted(
+    str(c)
+    for c in ONTOLOGY_GRAPH.subjects(rdflib.RDF.type, rdflib.OWL.Class)
+    if str(c).startswith(AKG)
+)
+INDIVIDUALS = [ox.NamedNode(f"urn:test:i{i}") for i in range(6)]
+
+individual = st.sampled_from(INDIVIDUALS)
+property_triple = st.builds(
+    lambda s, p, o: ox.Triple(s, ox.NamedNode(p), o),
+    individual,
+    st.sampled_from(OBJECT_PROPERTIES),
+    individual,
+)
+type_triple = st.builds(
+    lambda s, c: ox.Triple(s, RDF_TYPE, ox.NamedNode(c)), individual, st.sampled_from(CLASSES)
+)
+same_as_triple = st.builds(lambda s, o: ox.Triple(s, SAME_AS, o), individual, individual)
+summit_triple = st.builds(
+    lambda s: ox.Triple(s, RDF_TYPE, ox.NamedNode(AKG + "TrilateralSummit")), individual
+)
+graph_triples = st.lists(
+    st.one_of(property_triple, property_triple, type_triple, same_as_triple, summit_triple),
+    min_size=1,
+    max_size=14,
+    unique=True,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph_triples)
+def test_random_graphs_over_the_ontology_equal_owlrl_plus_the_rules(triples):
+    found, _ = engine_closure(triples)
+    assert inferred(found) == reference(triples)
+
+
+def test_no_vacuous_triples_are_kept(store):
+    assert not store.query("ASK { GRAPH ?g { ?x owl:sameAs ?x } }")
+    assert not store.query(
+        "ASK { GRAPH <https://w3id.org/alliance-kg/graph/inferred> { ?x a owl:Thing } }"
+    )
+    assert not store.query(
+        "ASK { GRAPH <https://w3id.org/alliance-kg/graph/inferred> { ?x ?p ?o FILTER STRSTARTS(STR(?x), STR(owl:)) } }"
+    )
+
+
+def test_implied_links_of_the_article(store):
+    assert store.query("ASK { id:United_States akg:alliedWith id:Japan }")
+    assert store.query("ASK { id:Philippines akg:trilateralPartnerOf id:Japan }")
+    assert store.query("ASK { id:Japan akg:trilateralPartnerOf id:Philippines }")
+    assert store.query("ASK { id:Japan akg:memberOf id:US_Japan_Alliance }")
+    assert store.query("ASK { id:Kishida_Fumio akg:holdsOrHeld id:Prime_Minister_of_Japan }")
+    assert not store.query("ASK { ?x akg:alliedWith ?x }")
+    assert not store.query("ASK { ?x akg:trilateralPartnerOf ?x }")
+    partners = {
+        row["b"].value
+        for row in store.query("SELECT ?b WHERE { id:Japan akg:trilateralPartnerOf ?b }")
+    }
+    assert partners == {
+        "https://w3id.org/alliance-kg/id/United_States",
+        "https://w3id.org/alliance-kg/id/Philippines",
+    }
+
+
+def test_inferred_triples_are_in_their_own_graph_and_not_asserted_twice(store):
+    assert store.query(
+        "ASK { GRAPH <https://w3id.org/alliance-kg/graph/inferred> { id:United_States akg:alliedWith id:Japan } }"
+    )
+    assert not store.query("""ASK { GRAPH <https://w3id.org/alliance-kg/graph/inferred> { ?s ?p ?o }
+        GRAPH ?g { ?s ?p ?o } FILTER (?g != <https://w3id.org/alliance-kg/graph/inferred>) }""")
+
+
+def test_aliases_of_one_entity_count_once():
+    a, alias, b = (ox.NamedNode(f"urn:test:{n}") for n in ("a", "alias", "b"))
+    alliance = ox.NamedNode("urn:test:alliance")
+    member = ox.NamedNode(AKG + "hasMember")
+    allied = ox.NamedNode(AKG + "alliedWith")
+    data = [
+        ox.Triple(alliance, member, a),
+        ox.Triple(alliance, member, alias),
+        ox.Triple(alliance, member, b),
+        ox.Triple(alias, SAME_AS, a),
+    ]
+    found, _ = engine_closure(data)
+    triples = inferred(found)
+    assert ox.Triple(a, allied, b) in triples and ox.Triple(alias, allied, b) in triples
+    assert ox.Triple(a, allied, alias) not in triples
+    assert not any(t.predicate == allied and t.subject == t.object for t in triples)
+    assert triples == reference(data)
+
+
+# Incremental maintenance: random insertions and deletions, compared after every step with a
+# full recomputation.
+BASE = generate(400, seed=3)
+changes = st.lists(
+    st.tuples(
+        st.booleans(),
+        st.lists(
+            st.one_of(property_triple, same_as_triple, st.sampled_from(BASE)),
+            min_size=1,
+            max_size=4,
+        ),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes)
+def test_incremental_maintenance_equals_recomputation(steps):
+    store, reasoner = engine_closure(BASE)
+    current = set(BASE)
+    for is_insert, batch in steps:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(DATA)) for t in batch]
+        if is_insert:
+            reasoner.insert(quads)
+            current |= set(batch)
+        else:
+            reasoner.delete(quads)
+            current -= set(batch)
+        fresh, _ = engine_closure(sorted(current, key=str))
+        assert inferred(store) == inferred(fresh)
+        assert not [g for g in store.named_graphs() if "/graph/work/" in g.value]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_deleting_and_reinserting_everything_of_an_entity(seed):
+    data = generate(600, seed=seed)
+    store, reasoner = engine_closure(data)
+    before = inferred(store)
+    victim = data[len(data) // 2].subject
+    removed = [t for t in data if victim in (t.subject, t.object)]
+    reasoner.delete(
+        [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(DATA)) for t in removed]
+    )
+    remaining = [t for t in data if t not in set(removed)]
+    assert inferred(store) == inferred(engine_closure(remaining)[0])
+    reasoner.insert(
+        [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(DATA)) for t in removed]
+    )
+    assert inferred(store) == before
