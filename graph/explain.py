@@ -8,14 +8,13 @@ the triple it proves (nor any triple above it), so every proof is finite and wel
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from graph.maintain import premise_graphs
 from graph.reasoner import Reasoner
-from graph.rules import Rule
+from graph.rules import Rule, constant_term, pattern_terms
 from graph.store import KnowledgeStore
 from graph.terms import compact
 from ontology import AKG, INFERRED_GRAPH, PREFIXES
@@ -23,9 +22,6 @@ from ontology import AKG, INFERRED_GRAPH, PREFIXES
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 TripleKey = tuple[Term, Term, Term]
 SOLUTIONS_PER_RULE = 16
-TERM = re.compile(
-    r'(<[^>]*>|\?\w+|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?|[\w-]*:[\w.-]*|a)(?=\s|$)'
-)
 
 
 @dataclass
@@ -161,17 +157,12 @@ class Explainer:
 
     def _derivations(self, rule: Rule, triple: TripleKey) -> list[list[TripleKey]]:
         """Instances of the rule's premises that derive `triple`."""
-        head = _parse_pattern(rule.head)
-        bindings = _unify(head, triple)
+        bindings = _unify(pattern_terms(rule.head), triple)
         if bindings is None:
             return []
-        values = " ".join(f"BIND({term} AS {var})" for var, term in bindings.items())
-        body = " .\n".join(
-            [rule.values, *rule.premises, *rule.static]
-            if rule.values
-            else [*rule.premises, *rule.static]
-        )
-        query = f"SELECT * WHERE {{ {values} {body} {rule.filters} }} LIMIT {SOLUTIONS_PER_RULE}"
+        special = rule.specialise({var: str(term) for var, term in bindings.items()})
+        body = " .\n".join([*special.premises, *special.static])
+        query = f"SELECT * WHERE {{ {body} {special.filters} }} LIMIT {SOLUTIONS_PER_RULE}"
         try:
             solutions = list(self.store.query(query, prefixes=PREFIXES, default_graph=self.graphs))
         except SyntaxError:
@@ -180,8 +171,12 @@ class Explainer:
         for solution in solutions:
             instance = []
             for premise in rule.premises:
-                terms = _parse_pattern(premise)
-                resolved = [solution[t[1:]] if t.startswith("?") else _constant(t) for t in terms]
+                resolved = [
+                    (bindings.get(t) or solution[t[1:]])
+                    if t.startswith("?")
+                    else constant_term(t, PREFIXES)
+                    for t in pattern_terms(premise)
+                ]
                 if any(r is None for r in resolved):
                     break
                 instance.append(tuple(resolved))
@@ -190,38 +185,18 @@ class Explainer:
         return derivations
 
 
-def _parse_pattern(pattern: str) -> list[str]:
-    terms = TERM.findall(pattern.strip())
-    if len(terms) != 3:
-        raise ValueError(f"not a triple pattern: {pattern!r}")
-    return terms
-
-
-def _constant(token: str) -> Term:
-    if token == "a":
-        return ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    if token.startswith("<"):
-        return ox.NamedNode(token[1:-1])
-    if token.startswith('"'):
-        return next(
-            iter(ox.parse(f"<x:s> <x:p> {token} .".encode(), format=ox.RdfFormat.N_TRIPLES))
-        ).object
-    prefix, _, local = token.partition(":")
-    return ox.NamedNode(PREFIXES[prefix] + local)
-
-
-def _unify(head: list[str], triple: TripleKey) -> dict[str, str] | None:
+def _unify(head: list[str], triple: TripleKey) -> dict[str, Term] | None:
     bindings: dict[str, Term] = {}
     for token, term in zip(head, triple, strict=True):
         if token.startswith("?"):
             if token in bindings and bindings[token] != term:
                 return None
             bindings[token] = term
-        elif _constant(token) != term:
+        elif constant_term(token, PREFIXES) != term:
             return None
     if any(isinstance(t, ox.BlankNode) for t in bindings.values()):
         return None
-    return {var: str(term) for var, term in bindings.items()}
+    return bindings
 
 
 def explain_triple(store: KnowledgeStore, s: Term, p: Term, o: Term) -> Proof:

@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 
-from graph.rules import OWL_RL_RULES, PROLOGUE, Rule, load_rule_files, schema_dependent_rules
+from graph.rules import (
+    OWL_RL_RULES,
+    PROLOGUE,
+    Rule,
+    load_rule_files,
+    matches,
+    schema_dependent_rules,
+    values_block,
+)
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,10 @@ REFLEXIVE_VACUOUS = (
     OWL + "sameAs",
 )
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
+#: Deltas up to this many triples are inlined into the rules' queries as VALUES rows.
+INLINE_LIMIT = 2000
+#: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
+SPECIALISE_LIMIT = 64
 
 Progress = Callable[[str], None]
 
@@ -101,6 +113,14 @@ class Reasoner:
         self.progress = progress
         self._work = itertools.count()
         self._epochs: list[str] = []
+        #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
+        self._delta_rows: dict[str, list[ox.Triple] | None] = {}
+        self._has_literal_pairs: bool | None = None
+        graphs = [ox.NamedNode(g) for g in self.premise_graphs]
+        functional = store.query(
+            f"SELECT ?p WHERE {{ ?p a <{OWL}FunctionalProperty> }}", default_graph=graphs
+        )
+        self._functional = {row["p"].value for row in functional}
         self.owl_rules = _first_pass_order(
             list(OWL_RL_RULES) + schema_dependent_rules(self._schema())
         )
@@ -154,9 +174,12 @@ class Reasoner:
     # ---------------------------------------------------------------- SPARQL for one rule
 
     def _body(self, rule: Rule, delta: str | None = None, position: int = -1) -> str:
-        parts = [rule.values] if rule.values else []
+        """The rule's WHERE clause; with a delta, premise `position` is matched in the delta,
+        given either as a graph name or as a VALUES block of its matching rows."""
+        parts = []
         if delta is not None:
-            parts.append(f"GRAPH <{delta}> {{ {rule.premises[position]} }}")
+            inline = delta.startswith("VALUES")
+            parts.append(delta if inline else f"GRAPH <{delta}> {{ {rule.premises[position]} }}")
         parts += [p for i, p in enumerate(rule.premises) if i != position or delta is None]
         parts += list(rule.static)
         return " .\n  ".join(p for p in parts if p) + f"\n  {rule.filters}"
@@ -175,11 +198,77 @@ class Reasoner:
         return [self._insert(rule, target, self._body(rule))]
 
     def delta_updates(self, rule: Rule, delta: str, target: str) -> list[str]:
-        """One update per premise: the rule with that premise matched in `delta`."""
+        """The rule's updates with one premise matched in `delta`."""
         return [
-            self._insert(rule, target, self._body(rule, delta, i), named=[delta])
-            for i in range(len(rule.premises))
+            f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {head} }} }}\n{self._using([delta])}\n"
+            f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {head} }}\n}}"
+            for head, body in self._delta_variants(rule, delta)
         ]
+
+    def _delta_variants(self, rule: Rule, delta: str) -> list[tuple[str, str]]:
+        """(head, WHERE clause) pairs that together apply the rule with one premise in `delta`.
+
+        A small delta is matched against each premise here: each match gives a copy of the rule
+        with the premise's variables replaced by the matched terms, which the query optimizer
+        evaluates from those constants (premises nothing matches cost no query at all). Many
+        matches become one VALUES block; a large delta, or one with blank nodes (which a query
+        cannot name), is matched as a graph.
+        """
+        triples = self._small_delta(delta)
+        variants = []
+        for i, premise in enumerate(rule.premises):
+            if triples is None:
+                variants.append((rule.head, self._body(rule, delta, i)))
+                continue
+            if (
+                rule.literal_equality
+                and i == len(rule.premises) - 1
+                and not self._literal_pairs(triples)
+            ):
+                continue
+            bindings = matches(premise, triples)
+            if len(bindings) <= SPECIALISE_LIMIT:
+                for binding in bindings:
+                    special = rule.specialise(binding, drop=i)
+                    variants.append((special.head, self._body(special)))
+            else:
+                variants.append((rule.head, self._body(rule, values_block(bindings), i)))
+        return variants
+
+    def _literal_pairs(self, delta: list[ox.Triple]) -> bool:
+        """Whether some subject has two literal values for one functional property (cached; a
+        delta that adds a literal value of a functional property may create one)."""
+        if any(
+            t.predicate.value in self._functional and isinstance(t.object, ox.Literal)
+            for t in delta
+        ):
+            self._has_literal_pairs = None
+        if self._has_literal_pairs is None:
+            graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+            self._has_literal_pairs = bool(
+                self.store.query(
+                    f"""{PROLOGUE}ASK {{ ?p a owl:FunctionalProperty . ?x ?p ?y1 . ?x ?p ?y2
+                    FILTER (isLiteral(?y1) && !sameTerm(?y1, ?y2)) }}""",
+                    default_graph=graphs,
+                )
+            )
+        return self._has_literal_pairs
+
+    def _small_delta(self, delta: str) -> list[ox.Triple] | None:
+        if delta not in self._delta_rows:
+            quads = list(
+                itertools.islice(
+                    self.store.quads_for_pattern(None, None, None, ox.NamedNode(delta)),
+                    INLINE_LIMIT + 1,
+                )
+            )
+            small = len(quads) <= INLINE_LIMIT and not any(
+                isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)
+            )
+            self._delta_rows[delta] = (
+                [ox.Triple(q.subject, q.predicate, q.object) for q in quads] if small else None
+            )
+        return self._delta_rows[delta]
 
     def _transitive_properties(self) -> list[str]:
         graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
@@ -254,6 +343,7 @@ WHERE {{
                 target = self._run_layer(since_layer)
                 if target is None:
                     break
+            self.store.update(vacuous_filter_sparql(target))
             self.store.update(f"ADD SILENT <{target}> TO <{self.inferred}>")
             if since_layer:
                 self.store.update(f"ADD SILENT <{target}> TO <{since_layer}>")
@@ -299,7 +389,6 @@ WHERE {{
         self._saturate(seed, report, layer_full=False)
         self._drop(seed)
         self._retract_blocked_layer_heads(report)
-        self.store.update(vacuous_filter_sparql(self.inferred))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -316,7 +405,6 @@ WHERE {{
             self.store.remove(q)
         self._dred(removed, report)
         self._drop(removed)
-        self.store.update(vacuous_filter_sparql(self.inferred))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -349,12 +437,12 @@ WHERE {{
                 + [f"USING NAMED <{g}>" for g in (delta, overdeleted, self.inferred)]
             )
             for rule in self.rules:
-                for i in range(len(rule.premises)):
+                for head, body in self._delta_variants(rule, delta):
                     self.store.update(
-                        f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {rule.head} }} }}\n{using}\n"
-                        f"WHERE {{\n  {self._body(rule, delta, i)}\n"
-                        f"  GRAPH <{self.inferred}> {{ {rule.head} }}\n"
-                        f"  FILTER NOT EXISTS {{ GRAPH <{overdeleted}> {{ {rule.head} }} }}\n}}"
+                        f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {head} }} }}\n{using}\n"
+                        f"WHERE {{\n  {body}\n"
+                        f"  FILTER EXISTS {{ GRAPH <{self.inferred}> {{ {head} }} }}\n"
+                        f"  FILTER NOT EXISTS {{ GRAPH <{overdeleted}> {{ {head} }} }}\n}}"
                     )
             if delta != removed:
                 self._drop(delta)
@@ -368,13 +456,21 @@ WHERE {{
         """The candidates that still follow in one step from what remains; they go back into the
         inferred graph, and are the seed of the propagation that follows."""
         rederived = self._new_work_graph()
+        triples = self._small_delta(candidates)
         for rule in self.rules:
-            self.store.update(
-                f"{PROLOGUE}INSERT {{ GRAPH <{rederived}> {{ {rule.head} }} }}\n"
-                f"{self._using([candidates])}\n"
-                f"WHERE {{\n  GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}\n"
-                f"  FILTER NOT EXISTS {{ {rule.head} }}\n}}"
-            )
+            if triples is None:
+                variants = [
+                    (rule.head, f"GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}")
+                ]
+            else:
+                specials = [rule.specialise(b) for b in matches(rule.head, triples)]
+                variants = [(special.head, self._body(special)) for special in specials]
+            for head, body in variants:
+                self.store.update(
+                    f"{PROLOGUE}INSERT {{ GRAPH <{rederived}> {{ {head} }} }}\n"
+                    f"{self._using([candidates])}\n"
+                    f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {head} }}\n}}"
+                )
         self.store.update(f"ADD SILENT <{rederived}> TO <{self.inferred}>")
         return rederived
 

@@ -38,14 +38,30 @@ class Rule:
     filters: str = ""
     static: tuple[str, ...] = ()
     origin: str = "OWL 2 RL"
-    values: str = ""
+    #: The rule copies triples between two literal values of a functional property; its last
+    #: premise (any triple at all) only needs a delta variant while such pairs exist.
+    literal_equality: bool = False
 
     @property
     def variables(self) -> set[str]:
         return set(re.findall(r"\?\w+", " ".join(self.premises + self.static) + self.head))
 
+    def specialise(self, binding: dict[str, str], drop: int = -1) -> Rule:
+        """The rule with variables replaced by terms (N-Triples syntax); premise `drop` left out
+        (it is known to match)."""
 
-PROPERTY_KINDS = "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property }"
+        def fill(text: str) -> str:
+            return VARIABLE.sub(lambda m: binding.get(m[0], m[0]), text)
+
+        premises = tuple(fill(p) for i, p in enumerate(self.premises) if i != drop)
+        return Rule(self.name, premises, fill(self.head), fill(self.filters),
+                    tuple(fill(s) for s in self.static), self.origin)  # fmt: skip
+
+
+PROPERTY_KINDS = "FILTER (?kind IN (owl:ObjectProperty, owl:DatatypeProperty, rdf:Property))"
+
+
+VARIABLE = re.compile(r"\?\w+")
 
 
 def _rule(name: str, premises: list[str], head: str, filters: str = "", **extra) -> Rule:
@@ -93,15 +109,15 @@ OWL_RL_RULES: tuple[Rule, ...] = (
     _rule("scm-avf2", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p1", "?c2 owl:allValuesFrom ?y",
                        "?c2 owl:onProperty ?p2", "?p1 rdfs:subPropertyOf ?p2"], "?c2 rdfs:subClassOf ?c1"),
     _rule("scm-hv-refl", ["?c1 owl:hasValue ?i", "?c1 owl:onProperty ?p", "?c2 owl:hasValue ?i",
-                          "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", values=PROPERTY_KINDS),
+                          "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", filters=PROPERTY_KINDS),
     _rule("scm-svf1-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
                             "?c2 owl:someValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
     _rule("scm-svf2-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:someValuesFrom ?y",
-                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", values=PROPERTY_KINDS),
+                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", filters=PROPERTY_KINDS),
     _rule("scm-avf1-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
                             "?c2 owl:allValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
     _rule("scm-avf2-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:allValuesFrom ?y",
-                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c2 rdfs:subClassOf ?c1", values=PROPERTY_KINDS),
+                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c2 rdfs:subClassOf ?c1", filters=PROPERTY_KINDS),
     _rule("scm-int", ["?c owl:intersectionOf ?list"], "?c rdfs:subClassOf ?ci", static=(f"?list {LIST_MEMBER} ?ci",)),
     _rule("scm-uni", ["?c owl:unionOf ?list"], "?ci rdfs:subClassOf ?c", static=(f"?list {LIST_MEMBER} ?ci",)),
     _rule("cls-oo", ["?c owl:oneOf ?list"], "?y a ?c", "FILTER (!isLiteral(?y))", static=(f"?list {LIST_MEMBER} ?y",)),
@@ -118,7 +134,7 @@ OWL_RL_RULES: tuple[Rule, ...] = (
     # owl:sameAs between two literal values of a functional property cannot be stored (a literal is
     # never a subject); its only storable consequence is eq-rep-o, written out here.
     _rule("prp-fp", ["?p a owl:FunctionalProperty", "?x ?p ?y1", "?x ?p ?y2", "?s ?q ?y2"], "?s ?q ?y1",
-          f"FILTER (isLiteral(?y1)) {_not_same('?y1', '?y2')}"),
+          f"FILTER (isLiteral(?y1)) {_not_same('?y1', '?y2')}", literal_equality=True),
     _rule("prp-ifp", ["?p a owl:InverseFunctionalProperty", "?x1 ?p ?y", "?x2 ?p ?y"], "?x1 owl:sameAs ?x2",
           _not_same("?x1", "?x2")),
     # Table 6: the semantics of classes.
@@ -157,14 +173,28 @@ def schema_dependent_rules(schema: rdflib.Graph) -> list[Rule]:
     for prop, chain in _lists(schema, OWL + "propertyChainAxiom"):
         hops = [f"?u{i} <{p}> ?u{i + 1}" for i, p in enumerate(chain)]
         rules.append(Rule("prp-spo2", tuple(hops), f"?u0 <{prop}> ?u{len(chain)}"))
-    for cls, members in _lists(schema, OWL + "intersectionOf"):
-        rules.append(Rule("cls-int1", tuple(f"?y a <{c}>" for c in members), f"?y a <{cls}>"))
+    for length in sorted(_list_lengths(schema, OWL + "intersectionOf")):
+        # Written over the list's structure, not its members' IRIs: the members of an
+        # intersection are often restrictions, that is blank nodes, which SPARQL cannot name.
+        walk = ["?c owl:intersectionOf ?l0"]
+        for i in range(length):
+            rest = f"?l{i + 1}" if i + 1 < length else "rdf:nil"
+            walk += [f"?l{i} rdf:first ?m{i}", f"?l{i} rdf:rest {rest}"]
+        premises = tuple(f"?y a ?m{i}" for i in range(length))
+        rules.append(Rule("cls-int1", premises, "?y a ?c", static=tuple(walk)))
     for cls, keys in _lists(schema, OWL + "hasKey"):
         premises = [f"?x a <{cls}>", f"?y a <{cls}>"]
         premises += [f"?x <{k}> ?z{i}" for i, k in enumerate(keys)]
         premises += [f"?y <{k}> ?z{i}" for i, k in enumerate(keys)]
         rules.append(Rule("prp-key", tuple(premises), "?x owl:sameAs ?y", _not_same("?x", "?y")))
     return rules
+
+
+def _list_lengths(schema: rdflib.Graph, predicate: str) -> set[int]:
+    return {
+        len(list(rdflib.collection.Collection(schema, head)))
+        for head in schema.objects(None, rdflib.URIRef(predicate))
+    } - {0}
 
 
 def _lists(schema: rdflib.Graph, predicate: str) -> list[tuple[str, list[str]]]:
@@ -249,3 +279,59 @@ def _filter_clauses(text: str) -> list[str]:
 
 def load_rule_files(directory: Path) -> list[Rule]:
     return [load_rule_file(path) for path in sorted(directory.glob("*.rq"))]
+
+
+TERM = re.compile(
+    r'(<[^>]*>|\?\w+|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?|[\w-]*:[\w.-]*|a)(?=\s|$)'
+)
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+KNOWN_PREFIXES = {"owl": OWL, "rdf": RDF, "rdfs": RDFS}
+
+
+def pattern_terms(pattern: str) -> list[str]:
+    """The three terms of a triple pattern as written: variables, IRIs, prefixed names, literals."""
+    terms = TERM.findall(pattern.strip())
+    if len(terms) != 3:
+        raise ValueError(f"not a triple pattern: {pattern!r}")
+    return terms
+
+
+def constant_term(token: str, prefixes: dict[str, str] = KNOWN_PREFIXES):
+    """The RDF term of a constant in a pattern (an IRI, a prefixed name, `a` or a literal)."""
+    import pyoxigraph as ox
+
+    if token == "a":
+        return ox.NamedNode(RDF_TYPE)
+    if token.startswith("<"):
+        return ox.NamedNode(token[1:-1])
+    if token.startswith('"'):
+        triple = next(
+            iter(ox.parse(f"<x:s> <x:p> {token} .".encode(), format=ox.RdfFormat.N_TRIPLES))
+        )
+        return triple.object
+    prefix, _, local = token.partition(":")
+    return ox.NamedNode(prefixes[prefix] + local)
+
+
+def matches(pattern: str, triples: list) -> list[dict[str, str]]:
+    """The bindings (variable to N-Triples term) under which `pattern` matches each triple."""
+    tokens = pattern_terms(pattern)
+    constants = {i: constant_term(t) for i, t in enumerate(tokens) if not t.startswith("?")}
+    found = {}
+    for triple in triples:
+        terms = (triple.subject, triple.predicate, triple.object)
+        if any(terms[i] != c for i, c in constants.items()):
+            continue
+        bound: dict[str, object] = {}
+        pairs = [(t, term) for t, term in zip(tokens, terms, strict=True) if t.startswith("?")]
+        if all(bound.setdefault(t, term) == term for t, term in pairs):
+            binding = {t: str(term) for t, term in bound.items()}
+            found[tuple(sorted(binding.items()))] = binding
+    return list(found.values())
+
+
+def values_block(bindings: list[dict[str, str]]) -> str:
+    """A VALUES block with one row per binding."""
+    variables = list(bindings[0])
+    rows = " ".join("(" + " ".join(b[v] for v in variables) + ")" for b in bindings)
+    return f"VALUES ({' '.join(variables)}) {{ {rows} }}"
