@@ -15,10 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# Until the SPARQL endpoint lands, serving means: build the graph and answer a sample query.
 serve: $(STAMP)
-	$(BIN)/alliance-kg build
-	$(BIN)/alliance-kg query alliance-members
+	$(BIN)/alliance-kg serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -7,6 +7,7 @@ nowhere else.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -417,6 +418,107 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
     report = apply_update(store, sparql)
     store.flush()
     click.echo(report.summary(), err=True)
+
+
+@main.command("serve")
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Serve a plain SPARQL 1.1 store: the default graph is the store's own, no reasoning.",
+)
+@click.option(
+    "--write-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File holding the bearer token that writes must present; without it, writes are refused.",
+)
+@click.option(
+    "--query-timeout", default=30.0, show_default=True, type=float, help="Seconds a query may run."
+)
+@click.option(
+    "--cors-origin", default="*", show_default=True, help="Origin allowed to read by CORS."
+)
+@click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
+def serve_command(
+    store_path: Path,
+    host: str,
+    port: int,
+    plain: bool,
+    write_token_file: Path | None,
+    query_timeout: float,
+    cors_origin: str,
+    threads: int,
+) -> None:
+    """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
+    a query page on /. Runs under gunicorn; with no store built yet, builds the article graph.
+
+    \b
+    Examples:
+      alliance-kg serve
+      alliance-kg serve --port 8080 --write-token-file secrets/token
+      alliance-kg serve --plain --store other-store
+    """
+    from cli.server import run_server
+
+    location = StoreLocation(store_path)
+    if not location.exists():
+        if plain:
+            raise InvalidInput(
+                f"no store at {store_path}: "
+                f"load one with `alliance-kg load --store {store_path} FILE`"
+            )
+        click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
+        with progress_steps(None) as step:
+            build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)
+    token = ""
+    if write_token_file is not None:
+        if not write_token_file.is_file():
+            raise InvalidInput(f"write token file not found: {write_token_file}")
+        token = write_token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise InvalidInput(f"the write token file {write_token_file} is empty")
+    config = {"store": str(store_path), "plain": plain, "write_token": token,
+              "query_timeout": query_timeout, "cors_origin": cors_origin}  # fmt: skip
+    click.echo(
+        f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
+    )
+    run_server(config, host, port, threads)
+
+
+@main.command("load")
+@store_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+def load_command(store_path: Path, files: tuple[Path, ...]) -> None:
+    """Bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, JSON-LD; .gz too) into a
+    store, for serving with --plain. Triples go to the default graph, quads to their graphs.
+    The load is atomic: it works on a copy and swaps it in at the end.
+
+    \b
+    Example:
+      alliance-kg load --store other-store data.nt.gz more.trig
+      alliance-kg serve --plain --store other-store
+    """
+    location = StoreLocation(store_path)
+    generation = location.new_generation()
+    generation.rmdir()
+    try:
+        if location.exists():
+            ox.Store.read_only(str(location.current)).backup(str(generation))
+        target = ox.Store(str(generation))
+        with progress_steps(len(files)) as step:
+            for path in files:
+                step(f"loading {path.name}")
+                load_file(target, path)
+        target.flush()
+        count = len(target)
+        del target
+        location.commit(generation)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    click.echo(f"loaded {len(files)} file(s) into {store_path}: {count} quads", err=True)
 
 
 @contextmanager

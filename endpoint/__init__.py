@@ -1,0 +1,65 @@
+"""The SPARQL endpoint: a Flask app over the `graph` library.
+
+`create_app(config)` builds the app: defaults, then environment variables (ALLIANCE_KG_*), then the
+given overrides. The store is opened once per process and attached to the app.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from flask import Flask
+
+from graph.store import KnowledgeStore, StoreLocation, default_store_path
+
+
+@dataclass
+class Settings:
+    """Every setting of the server, with its default; `alliance-kg serve --help` documents them."""
+
+    store: str = ""
+    plain: bool = False
+    write_token: str = ""
+    query_timeout: float = 30.0
+    cors_origin: str = "*"
+    max_body_bytes: int = 1_000_000
+    max_result_bytes: int = 200_000_000
+
+    @classmethod
+    def from_environment(cls, overrides: dict | None = None) -> Settings:
+        settings = cls(store=str(default_store_path()))
+        for field in fields(cls):
+            value = os.environ.get(f"ALLIANCE_KG_{field.name.upper()}")
+            if value is not None:
+                setattr(settings, field.name, _convert(field.type, value))
+        for key, value in (overrides or {}).items():
+            setattr(settings, key, value)
+        return settings
+
+
+def _convert(kind: str, value: str):
+    if kind == "bool":
+        return value.lower() in ("1", "true", "yes")
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from endpoint import errors, protocol, store_protocol
+
+    settings = Settings.from_environment(config)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["alliance_kg_store"] = KnowledgeStore.open(StoreLocation(Path(settings.store)))
+    app.extensions["alliance_kg_write_lock"] = threading.Lock()
+    errors.register(app)
+    app.register_blueprint(protocol.bp)
+    app.register_blueprint(store_protocol.bp)
+    return app

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-import rdflib
 
 from graph.rules import (
     OWL_RL_RULES,
@@ -52,6 +51,10 @@ REFLEXIVE_VACUOUS = (
     OWL + "sameAs",
 )
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
+#: The project's rules, parsed once at import: parsing them later, inside a call that holds a
+#: store, would let pyparsing's remembered exceptions keep that call's frames (and the store, and
+#: its lock) alive.
+PROJECT_RULES = load_rule_files(RULES_DIR)
 #: Deltas up to this many triples are inlined into the rules' queries as VALUES rows.
 INLINE_LIMIT = 2000
 #: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
@@ -109,7 +112,7 @@ class Reasoner:
         self.store = store
         self.premise_graphs = list(dict.fromkeys(premise_graphs))
         self.inferred = inferred_graph
-        self.layer = load_rule_files(RULES_DIR) if layer_rules is None else layer_rules
+        self.layer = PROJECT_RULES if layer_rules is None else layer_rules
         self.progress = progress
         self._work = itertools.count()
         self._epochs: list[str] = []
@@ -122,7 +125,7 @@ class Reasoner:
         )
         self._functional = {row["p"].value for row in functional}
         self.owl_rules = _first_pass_order(
-            list(OWL_RL_RULES) + schema_dependent_rules(self._schema())
+            list(OWL_RL_RULES) + schema_dependent_rules(self._schema_lists())
         )
 
     # ---------------------------------------------------------------- helpers
@@ -155,21 +158,27 @@ class Reasoner:
     def _drop(self, graph: str) -> None:
         self.store.update(f"DROP SILENT GRAPH <{graph}>")
 
-    def _schema(self) -> rdflib.Graph:
-        """The RDF lists behind property chains, intersections and keys, as an rdflib graph."""
+    def _schema_lists(self) -> list[tuple[str, str, list[str]]]:
+        """The RDF lists behind property chains, intersections and keys, members in order."""
         predicates = " ".join(f"owl:{p}" for p in SCHEMA_LIST_PREDICATES)
         query = f"""{PROLOGUE}
-        CONSTRUCT {{ ?s ?p ?list . ?node rdf:first ?first ; rdf:rest ?rest }} WHERE {{
+        SELECT ?p ?s ?list ?node ?first ?rest WHERE {{
           VALUES ?p {{ {predicates} }}
           ?s ?p ?list . ?list rdf:rest* ?node . ?node rdf:first ?first ; rdf:rest ?rest }}"""
-        triples = self.store.query(
-            query, default_graph=[ox.NamedNode(g) for g in self.premise_graphs]
-        )
-        graph = rdflib.Graph()
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        if data:
-            graph.parse(data=data, format="nt")
-        return graph
+        graphs = [ox.NamedNode(g) for g in self.premise_graphs]
+        heads, cells = {}, {}
+        for row in self.store.query(query, default_graph=graphs):
+            heads[(row["p"].value, str(row["s"]))] = row["list"]
+            cells[row["node"]] = (str(row["first"]), row["rest"])
+        lists = []
+        for (predicate, subject), node in heads.items():
+            members, seen = [], set()
+            while node in cells and node not in seen:
+                seen.add(node)
+                first, node = cells[node]
+                members.append(first)
+            lists.append((predicate, subject, members))
+        return lists
 
     # ---------------------------------------------------------------- SPARQL for one rule
 

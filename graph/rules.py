@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyparsing
-import rdflib
 from rdflib.plugins.sparql import prepareQuery
 
 from graph.errors import InvalidInput
@@ -166,14 +165,28 @@ OWL_RL_RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
-def schema_dependent_rules(schema: rdflib.Graph) -> list[Rule]:
+#: An RDF list in the schema: (predicate, subject, members), members as N-Triples terms.
+SchemaList = tuple[str, str, list[str]]
+
+
+def schema_dependent_rules(lists: list[SchemaList]) -> list[Rule]:
     """Rules written out per axiom: property chains (prp-spo2), intersections (cls-int1), keys
     (prp-key). Their number of premises depends on the length of an RDF list in the schema."""
     rules = []
-    for prop, chain in _lists(schema, OWL + "propertyChainAxiom"):
-        hops = [f"?u{i} <{p}> ?u{i + 1}" for i, p in enumerate(chain)]
-        rules.append(Rule("prp-spo2", tuple(hops), f"?u0 <{prop}> ?u{len(chain)}"))
-    for length in sorted(_list_lengths(schema, OWL + "intersectionOf")):
+    for predicate, subject, members in sorted(lists):
+        named = subject.startswith("<") and all(m.startswith("<") for m in members)
+        if predicate == OWL + "propertyChainAxiom" and named:
+            hops = [f"?u{i} {p} ?u{i + 1}" for i, p in enumerate(members)]
+            rules.append(Rule("prp-spo2", tuple(hops), f"?u0 {subject} ?u{len(members)}"))
+        elif predicate == OWL + "hasKey" and named:
+            premises = [f"?x a {subject}", f"?y a {subject}"]
+            premises += [f"?x {k} ?z{i}" for i, k in enumerate(members)]
+            premises += [f"?y {k} ?z{i}" for i, k in enumerate(members)]
+            rules.append(
+                Rule("prp-key", tuple(premises), "?x owl:sameAs ?y", _not_same("?x", "?y"))
+            )
+    lengths = {len(m) for p, _, m in lists if p == OWL + "intersectionOf" and m}
+    for length in sorted(lengths):
         # Written over the list's structure, not its members' IRIs: the members of an
         # intersection are often restrictions, that is blank nodes, which SPARQL cannot name.
         walk = ["?c owl:intersectionOf ?l0"]
@@ -182,32 +195,7 @@ def schema_dependent_rules(schema: rdflib.Graph) -> list[Rule]:
             walk += [f"?l{i} rdf:first ?m{i}", f"?l{i} rdf:rest {rest}"]
         premises = tuple(f"?y a ?m{i}" for i in range(length))
         rules.append(Rule("cls-int1", premises, "?y a ?c", static=tuple(walk)))
-    for cls, keys in _lists(schema, OWL + "hasKey"):
-        premises = [f"?x a <{cls}>", f"?y a <{cls}>"]
-        premises += [f"?x <{k}> ?z{i}" for i, k in enumerate(keys)]
-        premises += [f"?y <{k}> ?z{i}" for i, k in enumerate(keys)]
-        rules.append(Rule("prp-key", tuple(premises), "?x owl:sameAs ?y", _not_same("?x", "?y")))
     return rules
-
-
-def _list_lengths(schema: rdflib.Graph, predicate: str) -> set[int]:
-    return {
-        len(list(rdflib.collection.Collection(schema, head)))
-        for head in schema.objects(None, rdflib.URIRef(predicate))
-    } - {0}
-
-
-def _lists(schema: rdflib.Graph, predicate: str) -> list[tuple[str, list[str]]]:
-    found = []
-    for subject, head in schema.subject_objects(rdflib.URIRef(predicate)):
-        members = list(rdflib.collection.Collection(schema, head))
-        if (
-            members
-            and isinstance(subject, rdflib.URIRef)
-            and all(isinstance(m, rdflib.URIRef) for m in members)
-        ):
-            found.append((str(subject), [str(m) for m in members]))
-    return sorted(found)
 
 
 def load_rule_file(path: Path) -> Rule:

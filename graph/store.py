@@ -18,7 +18,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StoreNotFound, StoreUnavailable
+from graph.errors import InvalidInput, QuerySyntaxError, StoreNotFound, StoreUnavailable
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
@@ -133,19 +133,25 @@ class KnowledgeStore:
     def query(
         self,
         sparql: str,
-        view: DatasetView = "all",
-        substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
+        view: DatasetView | None = "all",
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
     ) -> QueryResults:
-        """Run a SPARQL query whose default graph is the union of the view's graphs.
+        """Run a SPARQL query.
 
-        The project's prefixes are predeclared, so queries may use `akg:`, `id:` and the rest
-        without PREFIX lines.
+        Its default graph is the union of the view's graphs, or exactly `default_graphs` if given,
+        or (view None, as a plain SPARQL store) the store's own default graph. The project's
+        prefixes are predeclared, so queries may use `akg:`, `id:` and the rest without PREFIX.
         """
-        options: dict = {"prefixes": PREFIXES, "substitutions": substitutions}
-        if view == "all":
+        options: dict = {"prefixes": PREFIXES}
+        if default_graphs is not None:
+            options["default_graph"] = _graph_names(default_graphs, "default-graph-uri")
+        elif view == "all":
             options["use_default_graph_as_union"] = True
-        else:
+        elif view is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in self.view_graphs(view)]
+        if named_graphs is not None:
+            options["named_graphs"] = _graph_names(named_graphs, "named-graph-uri")
         try:
             return self._store.query(sparql, **options)
         except SyntaxError as error:
@@ -160,3 +166,10 @@ class KnowledgeStore:
 
     def flush(self) -> None:
         self._store.flush()
+
+
+def _graph_names(names: list[str], what: str) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(name) for name in names]
+    except ValueError as error:
+        raise InvalidInput(f"{what} is not a valid IRI: {error}") from None

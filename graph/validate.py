@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import pyparsing
 import pyshacl
 import rdflib
 from rdflib.namespace import SH
@@ -119,13 +120,18 @@ def check_shapes(
             files_of[str(q.subject)].add(str(path))
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
     shapes = _load_rdflib([SHAPES_FILE])
-    conforms, report, _ = pyshacl.validate(
-        _to_rdflib(triples),
-        shacl_graph=shapes,
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=True,
-    )
+    try:
+        conforms, report, _ = pyshacl.validate(
+            _to_rdflib(triples),
+            shacl_graph=shapes,
+            inference="none",
+            abort_on_first=False,
+            allow_warnings=True,
+        )
+    finally:
+        # pyparsing's packrat cache (rdflib's SPARQL parser, used by pyshacl) keeps the frames
+        # of its callers alive, and with them any store they hold open.
+        pyparsing.ParserElement.reset_cache()
     if conforms:
         return []
     return list(_read_report(report, shapes, files_of))

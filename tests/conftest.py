@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from graph.build import build
 from graph.sources import DEFAULT_SOURCES_DIR, Source, discover_sources
@@ -41,3 +47,78 @@ def sources_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sources"
     shutil.copytree(DEFAULT_SOURCES_DIR, target)
     return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    store: Path
+    process: subprocess.Popen
+
+    def get(self, path: str, **kwargs):
+        return requests.get(self.url + path, timeout=30, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return requests.post(self.url + path, timeout=30, **kwargs)
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def start_server(tmp: Path, sources: list[Source], *extra: str) -> Server:
+    """The real `alliance-kg serve` (gunicorn) on a free port of 127.0.0.1, once it answers."""
+    location = StoreLocation(tmp / "store")
+    build(location, sources)
+    token = "test-token-" + tmp.name
+    token_file = tmp / "token"
+    token_file.write_text(token)
+    port = free_port()
+    script = Path(sys.executable).with_name("alliance-kg")
+    args = [
+        script,
+        "serve",
+        "--store",
+        location.root,
+        "--port",
+        str(port),
+        "--write-token-file",
+        token_file,
+        *extra,
+    ]
+    log = (tmp / "server.log").open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/sparql", timeout=1)
+            return Server(url, token, location.root, process)
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise RuntimeError((tmp / "server.log").read_text()) from None
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not answer within 30 s")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, sources: list[Source]):
+    running = start_server(tmp_path_factory.mktemp("server"), sources)
+    yield running
+    stop_server(running)

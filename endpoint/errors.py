@@ -1,0 +1,51 @@
+"""Every error becomes one response: the right status and a plain-text message a person can act
+on. The library's exceptions carry their status; nothing else reaches the client as a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from graph.errors import AllianceKGError
+
+log = logging.getLogger(__name__)
+
+
+class HTTPError(AllianceKGError):
+    """A protocol error with its own status (and headers, such as WWW-Authenticate)."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def error_response(status: int, message: str, headers: dict | None = None) -> Response:
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AllianceKGError)
+    def library_error(error: AllianceKGError):
+        if error.status >= 500:
+            log.error("%s", error)
+        return error_response(error.status, str(error), getattr(error, "headers", None))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            413: f"the request body is over the limit of {app.config['MAX_CONTENT_LENGTH']} bytes",
+            404: "no such resource: see / for the query page and /sparql for the endpoint",
+        }
+        message = messages.get(error.code or 500, error.description or error.name)
+        return error_response(error.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error")
+        return error_response(500, "internal error: the server logged the details")

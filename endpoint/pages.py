@@ -1,0 +1,104 @@
+"""HTML pages: the query page and results as a table. Self-contained: no script or style is
+loaded from anywhere else, so they work offline."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from graph.saved_queries import load_saved_queries
+from graph.terms import compact, display
+from ontology import sparql_prologue
+from queries import QUERIES_DIR
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 80rem; color: #222; }
+textarea { width: 100%; height: 16rem; font-family: ui-monospace, monospace; font-size: 0.9rem; }
+table { border-collapse: collapse; margin-top: 1rem; }
+td, th { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+nav a { margin-right: 1rem; }
+.examples li { margin: 0.2rem 0; }
+"""
+
+FORMAT_LABELS = [
+    ("html", "table"),
+    ("json", "SPARQL JSON"),
+    ("xml", "SPARQL XML"),
+    ("csv", "CSV"),
+    ("tsv", "TSV"),
+    ("ttl", "Turtle"),
+    ("nt", "N-Triples"),
+    ("jsonld", "JSON-LD"),
+    ("rdfxml", "RDF/XML"),
+]
+DEFAULT_QUERY = (
+    "SELECT ?state ?label WHERE {\n  ?state a akg:SovereignState ;\n         rdfs:label ?label .\n}"
+)
+
+
+def page(title: str, body: str) -> Response:
+    html = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+    return Response(html, mimetype="text/html")
+
+
+def query_page() -> Response:
+    query = request.args.get("query") or sparql_prologue() + "\n" + DEFAULT_QUERY
+    examples = "".join(
+        f'<li><a href="/?{urlencode({"query": saved.text})}">{escape(name)}</a>: '
+        f"{escape(saved.summary)}</li>"
+        for name, saved in load_saved_queries(QUERIES_DIR).items()
+    )
+    formats = "".join(f'<option value="{name}">{label}</option>' for name, label in FORMAT_LABELS)
+    body = f"""
+<p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology
+and the inferred triples; choose a narrower dataset below.</p>
+<form method=get action="/sparql">
+<textarea name=query aria-label="SPARQL query">{escape(query)}</textarea>
+<p><label>Results as <select name=format>{formats}</select></label>
+<label>Dataset <select name=dataset><option>all</option><option>asserted</option>
+<option>inferred</option><option>ontology</option></select></label>
+<button type=submit>Run</button></p>
+</form>
+<h2>Saved queries</h2><ul class=examples>{examples}</ul>"""
+    return page("alliance-kg SPARQL endpoint", body)
+
+
+def results_page(results, text: str) -> Response:
+    if isinstance(results, ox.QueryBoolean):
+        table = f"<p>{'true' if bool(results) else 'false'}</p>"
+    elif isinstance(results, ox.QueryTriples):
+        rows = "".join(
+            f"<tr><td>{_cell(t.subject)}</td><td>{_cell(t.predicate)}</td><td>{_cell(t.object)}</td></tr>"
+            for t in results
+        )
+        table = f"<table><tr><th>subject</th><th>predicate</th><th>object</th></tr>{rows}</table>"
+    else:
+        names = [v.value for v in results.variables]
+        head = "".join(f"<th>{escape(n)}</th>" for n in names)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{_cell(row[n])}</td>" for n in names) + "</tr>"
+            for row in results
+        )
+        table = f"<table><tr>{head}</tr>{rows}</table>"
+    downloads = " ".join(
+        f'<a href="/sparql?{urlencode({"query": text, "format": name})}">{name}</a>'
+        for name in ("json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
+    )
+    edit = f'<a href="/?{urlencode({"query": text})}">edit the query</a>'
+    body = f"<nav>{edit} download: {downloads}</nav>{table}"
+    return page("Results", body)
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return f'<a href="{escape(term.value)}">{escape(compact(term))}</a>'
+    return escape(display(term))

@@ -1,0 +1,319 @@
+"""The SPARQL 1.1 Protocol on /sparql: queries, updates and the service description."""
+
+from __future__ import annotations
+
+import hmac
+import io
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from endpoint.errors import HTTPError
+from endpoint.negotiation import (
+    GRAPH_TYPES,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    RESULT_TYPES,
+    MediaType,
+    by_name,
+    negotiate,
+)
+from endpoint.pages import query_page, results_page
+from graph.maintain import apply_update
+from graph.sparql_text import tokens
+from graph.store import DATASET_VIEWS, KnowledgeStore
+from ontology import PREFIXES
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
+SD = "http://www.w3.org/ns/sparql-service-description#"
+#: Other names clients use for the formats of ?format=.
+FORMAT_ALIASES = {
+    "turtle": "ttl",
+    "n3": "ttl",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "json-ld": "jsonld",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+}
+
+
+def store() -> KnowledgeStore:
+    return current_app.extensions["alliance_kg_store"]
+
+
+def settings():
+    return current_app.config["SETTINGS"]
+
+
+@bp.after_app_request
+def cors(response: Response) -> Response:
+    """Reads are open to the configured origin; writes are never opened by CORS."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or _is_query_post():
+        response.headers["Access-Control-Allow-Origin"] = settings().cors_origin
+        response.headers["Vary"] = "Accept, Origin"
+    return response
+
+
+def _is_query_post() -> bool:
+    if request.method != "POST" or request.path != "/sparql":
+        return False
+    if request.mimetype == "application/sparql-query":
+        return True
+    try:
+        return "query" in request.form
+    except HTTPException:  # a body over the limit: no CORS header on the error
+        return False
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+@bp.route("/store", methods=["OPTIONS"])
+def preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+# ---------------------------------------------------------------------------- request parsing
+
+
+def _values(name: str) -> list[str]:
+    found = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype == FORM:
+        found += request.form.getlist(name)
+    return found
+
+
+def _single(name: str) -> str | None:
+    found = _values(name)
+    if len(found) > 1:
+        raise HTTPError(400, f"the parameter {name!r} is given {len(found)} times; give it once")
+    return found[0] if found else None
+
+
+def _operation() -> tuple[str, str] | None:
+    """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
+    if request.method == "POST" and request.mimetype == "application/sparql-query":
+        _refuse_in_url("update")
+        return "query", request.get_data(as_text=True)
+    if request.method == "POST" and request.mimetype == "application/sparql-update":
+        _refuse_in_url("query")
+        return "update", request.get_data(as_text=True)
+    if request.method == "POST" and request.mimetype != FORM:
+        raise HTTPError(
+            415,
+            f"unsupported Content-Type {request.mimetype or '(none)'!r}: send {FORM}, "
+            "application/sparql-query or application/sparql-update",
+        )
+    query, update = _single("query"), _single("update")
+    if query is not None and update is not None:
+        raise HTTPError(400, "a request carries either a query or an update, not both")
+    if update is not None:
+        if request.method == "GET":
+            raise HTTPError(405, "updates must be sent with POST", {"Allow": "POST"})
+        return "update", update
+    if query is not None:
+        return "query", query
+    if request.method == "POST":
+        raise HTTPError(400, "the request has no 'query' or 'update' parameter")
+    return None
+
+
+def _refuse_in_url(other: str) -> None:
+    if request.args.get(other) is not None:
+        raise HTTPError(400, "a request carries either a query or an update, not both")
+
+
+# ---------------------------------------------------------------------------- the endpoint
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    operation = _operation()
+    if operation is None:
+        return service_description()
+    kind, text = operation
+    return run_update(text) if kind == "update" else run_query(text)
+
+
+def run_query(text: str) -> Response:
+    _refuse_remote(text)
+    default, named = _values("default-graph-uri"), _values("named-graph-uri")
+    view = _single("dataset") or "all"
+    if view not in DATASET_VIEWS:
+        raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
+    results = store().query(
+        text,
+        view=None if settings().plain else view,
+        default_graphs=default or None,
+        named_graphs=named or None,
+    )
+    return respond(results, text)
+
+
+def respond(results, text: str = "") -> Response:
+    """Serialise results in the negotiated format (pyoxigraph does the writing)."""
+    is_graph = isinstance(results, ox.QueryTriples)
+    offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
+    media = _chosen(offered, default=offered[0])
+    if media is HTML:
+        return results_page(results, text)
+    buffer = io.BytesIO()
+    if is_graph:
+        ox.serialize(
+            results,
+            buffer,
+            RDF_FORMATS[media.name],
+            prefixes=PREFIXES if media.name == "ttl" else None,
+        )
+    else:
+        results.serialize(buffer, RESULT_FORMATS[media.name])
+    body = buffer.getvalue()
+    if len(body) > settings().max_result_bytes:
+        raise HTTPError(
+            413,
+            f"the result is over the limit of {settings().max_result_bytes} bytes: add a LIMIT",
+        )
+    return Response(body, mimetype=media.mime, headers={"Vary": "Accept"})
+
+
+def _chosen(offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
+    # `output` is what some clients (SPARQLWrapper, Fuseki users) send, sometimes beside
+    # `format`, with a short name or a media type: the first one that fits this result wins.
+    requested = list(dict.fromkeys(_values("format") + _values("output")))
+    for name in requested:
+        short = FORMAT_ALIASES.get(name.lower(), name.lower())
+        if short == "xml" and offered[0] in GRAPH_TYPES:
+            short = "rdfxml"
+        media = by_name(short, offered)
+        media = media or (negotiate(name, offered) if "/" in name else None)
+        if media is not None:
+            return media
+    if requested:
+        known = ", ".join(m.name for m in offered)
+        raise HTTPError(400, f"unknown format {requested[0]!r} for this result: use one of {known}")
+    media = negotiate(request.headers.get("Accept"), offered, default)
+    if media is None:
+        known = ", ".join(m.mime for m in offered)
+        raise HTTPError(
+            406,
+            f"none of the accepted media types can be produced; this result is offered as {known}",
+        )
+    return media
+
+
+def _refuse_remote(text: str) -> None:
+    """No SERVICE or LOAD to arbitrary URLs: the server never fetches what a client names."""
+    for token in _words(text):
+        if token in ("SERVICE", "LOAD"):
+            raise HTTPError(400, f"{token} is refused: this server does not fetch remote data")
+
+
+def _words(text: str) -> Iterable[str]:
+    stack = [text]
+    while stack:
+        for token in tokens(stack.pop()):
+            if token.kind == "word":
+                yield token.upper
+            elif token.kind == "block":
+                stack.append(token.text[1:-1])
+
+
+def run_update(text: str) -> Response:
+    authorise()
+    if _values("using-graph-uri") or _values("using-named-graph-uri"):
+        raise HTTPError(
+            400,
+            "using-graph-uri and using-named-graph-uri are not supported: use USING in the update",
+        )
+    _refuse_remote(text)
+    with current_app.extensions["alliance_kg_write_lock"]:
+        if settings().plain:
+            store().update(text)
+        else:
+            apply_update(store(), text)
+        store().flush()
+    return Response(status=204)
+
+
+def authorise() -> None:
+    """Writes need `Authorization: Bearer <token>` matching the configured token."""
+    token = settings().write_token
+    challenge = {"WWW-Authenticate": 'Bearer realm="alliance-kg"'}
+    if not token:
+        raise HTTPError(
+            401, "writes are disabled: start the server with --write-token-file", challenge
+        )
+    given = request.headers.get("Authorization", "")
+    scheme, _, credentials = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        credentials.strip().encode(), token.encode()
+    ):
+        raise HTTPError(
+            401,
+            "this write needs 'Authorization: Bearer <token>' with the server's write token",
+            challenge,
+        )
+
+
+# ---------------------------------------------------------------------------- service description
+
+
+def service_description() -> Response:
+    media = _chosen((*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
+    if media is HTML:
+        return query_page()
+    endpoint = ox.NamedNode(request.base_url)
+    service = ox.BlankNode()
+    triples = [
+        ox.Triple(service, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(SD + "Service")),
+        ox.Triple(service, ox.NamedNode(SD + "endpoint"), endpoint),
+        ox.Triple(
+            service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")
+        ),
+        ox.Triple(
+            service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Update")
+        ),
+    ]
+    formats = [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "RDF_XML",
+        "JSON-LD",
+    ]
+    triples += [
+        ox.Triple(
+            service,
+            ox.NamedNode(SD + "resultFormat"),
+            ox.NamedNode(f"http://www.w3.org/ns/formats/{f}"),
+        )
+        for f in formats
+    ]
+    if not settings().plain:
+        triples.append(
+            ox.Triple(service, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph"))
+        )
+    buffer = io.BytesIO()
+    ox.serialize(
+        triples,
+        buffer,
+        RDF_FORMATS[media.name],
+        prefixes={"sd": SD} if media.name == "ttl" else None,
+    )
+    return Response(buffer.getvalue(), mimetype=media.mime, headers={"Vary": "Accept"})
+
+
+@bp.route("/")
+def index() -> Response:
+    return query_page()

@@ -1,0 +1,414 @@
+"""The SPARQL endpoint, served for real (gunicorn on 127.0.0.1), driven by real clients."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import rdflib
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
+
+STATES = (
+    "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#SovereignState> } ORDER BY ?s"
+)
+JAPAN = "https://w3id.org/alliance-kg/id/Japan"
+
+
+def wrapper(server, query, fmt=JSON, method="GET"):
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    client.setMethod(method)
+    return client.query()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select_json(server, method):
+    data = wrapper(server, STATES, JSON, method).convert()
+    assert next(b["s"]["value"] for b in data["results"]["bindings"]) == JAPAN
+    assert len(data["results"]["bindings"]) == 3
+
+
+def test_sparqlwrapper_select_xml_csv_tsv(server):
+    xml = wrapper(server, STATES, XML).convert()
+    assert len(xml.getElementsByTagName("result")) == 3
+    csv = wrapper(server, STATES, CSV).convert().decode()
+    assert csv.splitlines()[1] == JAPAN
+    tsv = wrapper(server, STATES, TSV).convert().decode()
+    assert tsv.splitlines()[1] == f"<{JAPAN}>"
+
+
+def test_sparqlwrapper_ask(server):
+    assert wrapper(server, f"ASK {{ <{JAPAN}> a ?c }}", JSON).convert()["boolean"] is True
+    assert (
+        wrapper(server, "ASK { ?x <urn:nothing> ?y }", XML)
+        .convert()
+        .getElementsByTagName("boolean")
+    )
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "n3", "xml", "json-ld"])
+def test_sparqlwrapper_construct_and_describe(server, fmt):
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER (?s = <{JAPAN}>) }}")
+    client.setReturnFormat(
+        {"turtle": "turtle", "n3": "n3", "xml": "xml", "json-ld": "json-ld"}[fmt]
+    )
+    result = client.query()
+    graph = rdflib.Graph().parse(data=result.response.read(), format={"n3": "turtle"}.get(fmt, fmt))
+    assert (rdflib.URIRef(JAPAN), rdflib.RDF.type, None) in graph
+    client.setQuery(f"DESCRIBE <{JAPAN}>")
+    assert len(client.queryAndConvert()) > 5
+
+
+def test_rdflib_sparqlstore_reads(server):
+    graph = rdflib.Graph(SPARQLStore(server.url + "/sparql"))
+    rows = list(
+        graph.query(
+            f"SELECT ?label WHERE {{ <{JAPAN}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
+        )
+    )
+    assert [str(r[0]) for r in rows] == ["Japan"]
+
+
+def test_rdflib_sparqlupdatestore_writes_with_the_token(server):
+    store = SPARQLUpdateStore(server.url + "/sparql", server.url + "/sparql", headers=server.auth)
+    graph = rdflib.Graph(store, identifier=DATASET_DEFAULT_GRAPH_ID)
+    graph.update(
+        "INSERT DATA { <urn:test:Atlantis> a <https://w3id.org/alliance-kg/ontology#SovereignState> }"
+    )
+    assert server.get(
+        "/sparql",
+        params={"query": "ASK { <urn:test:Atlantis> a <http://www.w3.org/ns/prov#Agent> }"},
+    ).json()["boolean"]
+    graph.update(
+        "DELETE DATA { <urn:test:Atlantis> a <https://w3id.org/alliance-kg/ontology#SovereignState> }"
+    )
+    assert not server.get("/sparql", params={"query": "ASK { <urn:test:Atlantis> ?p ?o }"}).json()[
+        "boolean"
+    ]
+
+
+# Protocol cases (W3C SPARQL 1.1 Protocol test descriptions).
+
+
+def test_query_by_post_sparql_query_body(server):
+    response = server.post(
+        "/sparql",
+        data=STATES,
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+
+
+def test_query_and_update_together_is_a_400(server):
+    response = server.post("/sparql", data={"query": STATES, "update": "CLEAR DEFAULT"})
+    assert response.status_code == 400
+
+
+def test_repeated_query_parameter_is_a_400(server):
+    response = server.get("/sparql", params=[("query", STATES), ("query", STATES)])
+    assert response.status_code == 400
+    assert "given 2 times" in response.text
+
+
+def test_update_by_get_is_refused(server):
+    response = server.get("/sparql", params={"update": "CLEAR DEFAULT"})
+    assert response.status_code == 405
+
+
+def test_unsupported_content_type_is_a_415(server):
+    response = server.post("/sparql", data="x", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_post_without_query_is_a_400(server):
+    assert server.post("/sparql", data={"other": "1"}).status_code == 400
+
+
+def test_syntax_error_names_line_and_column(server):
+    response = server.get("/sparql", params={"query": "SELECT * WHERE {\n ?s ?p \n}"})
+    assert response.status_code == 400
+    assert "line 3, column" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_query_sent_as_update_is_a_400(server):
+    response = server.post("/sparql", data={"update": STATES}, headers=server.auth)
+    assert response.status_code == 400
+
+
+def test_unacceptable_accept_is_a_406(server):
+    response = server.get("/sparql", params={"query": STATES}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+
+
+def test_q_values_choose_the_format(server):
+    accept = "application/sparql-results+json;q=0.5, application/sparql-results+xml;q=0.9"
+    response = server.get("/sparql", params={"query": STATES}, headers={"Accept": accept})
+    assert response.headers["Content-Type"].startswith("application/sparql-results+xml")
+
+
+def test_default_formats_without_accept(server):
+    response = requests_get_without_accept(server, STATES)
+    assert response.headers["Content-Type"].startswith("application/sparql-results+json")
+    response = requests_get_without_accept(server, "CONSTRUCT WHERE { ?s a <urn:x> }")
+    assert response.headers["Content-Type"].startswith("text/turtle")
+
+
+def requests_get_without_accept(server, query):
+    import requests
+
+    session = requests.Session()
+    session.headers.pop("Accept", None)
+    return session.get(server.url + "/sparql", params={"query": query}, timeout=30)
+
+
+def test_format_parameter_for_browsers(server):
+    response = server.get(
+        "/sparql", params={"query": STATES, "format": "tsv"}, headers={"Accept": "text/html"}
+    )
+    assert response.headers["Content-Type"].startswith("text/tab-separated-values")
+    response = server.get("/sparql", params={"query": STATES, "format": "png"})
+    assert response.status_code == 400
+
+
+def test_html_results_escape_and_link(server):
+    response = server.get("/sparql", params={"query": STATES}, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert f'href="{JAPAN}"' in response.text
+
+
+def test_dataset_parameter_and_default_graph_uri(server):
+    query = "ASK { <https://w3id.org/alliance-kg/id/United_States> <https://w3id.org/alliance-kg/ontology#alliedWith> ?x }"
+    assert server.get("/sparql", params={"query": query}).json()["boolean"]
+    assert server.get("/sparql", params={"query": query, "dataset": "inferred"}).json()["boolean"]
+    assert not server.get("/sparql", params={"query": query, "dataset": "asserted"}).json()[
+        "boolean"
+    ]
+    params = {"query": query, "default-graph-uri": "https://w3id.org/alliance-kg/graph/ontology"}
+    assert not server.get("/sparql", params=params).json()["boolean"]
+    assert server.get("/sparql", params={"query": query, "dataset": "nope"}).status_code == 400
+
+
+def test_service_description_on_bare_get(server):
+    response = server.get("/sparql", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (None, sd.endpoint, rdflib.URIRef(server.url + "/sparql")) in graph
+    assert (None, sd.supportedLanguage, sd.SPARQL11Update) in graph
+
+
+def test_query_page_works_offline(server):
+    response = server.get("/")
+    assert response.status_code == 200
+    assert "<textarea" in response.text
+    assert "http://" not in response.text.split("<body>")[0]
+    assert "alliance-members" in response.text
+
+
+def test_cors_for_reads_not_writes(server):
+    response = server.get(
+        "/sparql", params={"query": STATES}, headers={"Origin": "http://example.org"}
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = requests_options(server)
+    assert preflight.status_code == 204
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    write = server.post(
+        "/sparql",
+        data={"update": "CLEAR SILENT GRAPH <urn:x>"},
+        headers={"Origin": "http://example.org"},
+    )
+    assert "Access-Control-Allow-Origin" not in write.headers
+
+
+def requests_options(server):
+    import requests
+
+    return requests.options(
+        server.url + "/sparql",
+        headers={"Origin": "http://example.org", "Access-Control-Request-Method": "GET"},
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic abc"])
+def test_writes_without_the_token_are_refused(server, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    response = server.post(
+        "/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, headers=headers
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert not server.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"}).json()[
+        "boolean"
+    ]
+
+
+def test_the_token_never_appears_in_the_log(server, tmp_path_factory):
+    server.post(
+        "/sparql", data={"update": "INSERT DATA { <urn:log> <urn:b> <urn:c> }"}, headers=server.auth
+    )
+    log = (server.store.parent / "server.log").read_text()
+    assert "POST /sparql" in log
+    assert server.token not in log
+
+
+def test_a_write_updates_the_inferences_before_it_returns(server):
+    update = "INSERT DATA { <https://w3id.org/alliance-kg/id/Philippines> <https://w3id.org/alliance-kg/ontology#memberOf> <https://w3id.org/alliance-kg/id/US_Japan_Alliance> }"
+    assert server.post("/sparql", data={"update": update}, headers=server.auth).status_code == 204
+    query = "ASK { <https://w3id.org/alliance-kg/id/Japan> <https://w3id.org/alliance-kg/ontology#alliedWith> <https://w3id.org/alliance-kg/id/Philippines> }"
+    assert server.get("/sparql", params={"query": query}).json()["boolean"]
+    assert (
+        server.post(
+            "/sparql", data={"update": update.replace("INSERT", "DELETE")}, headers=server.auth
+        ).status_code
+        == 204
+    )
+    assert not server.get("/sparql", params={"query": query}).json()["boolean"]
+
+
+def test_a_malformed_update_changes_nothing(server):
+    before = server.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    ).json()
+    response = server.post(
+        "/sparql",
+        data={"update": "INSERT DATA { <urn:x> <urn:y> <urn:z> } ; INSERT DATA { <urn:broken> }"},
+        headers=server.auth,
+    )
+    assert response.status_code == 400
+    after = server.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    ).json()
+    assert before == after
+
+
+@pytest.mark.parametrize(
+    "text", ["SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"]
+)
+def test_service_is_refused(server, text):
+    response = server.get("/sparql", params={"query": text})
+    assert response.status_code == 400
+    assert "SERVICE is refused" in response.text
+
+
+def test_load_is_refused(server):
+    response = server.post(
+        "/sparql", data={"update": "LOAD <http://example.org/data.ttl>"}, headers=server.auth
+    )
+    assert response.status_code == 400
+    assert "refused" in response.text
+
+
+def test_oversized_body_is_a_413(server):
+    response = server.post("/sparql", data={"query": "#" * 2_000_000})
+    assert response.status_code == 413
+
+
+def test_no_input_gives_a_500(server):
+    for params in [
+        {"query": "\x00"},
+        {"query": "SELECT ?x WHERE { BIND(1/0 AS ?x) }"},
+        {"query": "ASK {}", "default-graph-uri": "not an iri"},
+    ]:
+        response = server.get("/sparql", params=params)
+        assert response.status_code < 500, (params, response.text)
+
+
+# Graph Store Protocol.
+
+
+def test_graph_store_put_get_post_delete(server):
+    graph = "urn:test:gsp"
+    turtle = "<urn:test:s> <urn:test:p> <urn:test:o> ."
+    headers = {**server.auth, "Content-Type": "text/turtle"}
+    assert server.get("/store", params={"graph": graph}).status_code == 404
+    assert requests_put(server, graph, turtle, headers).status_code == 201
+    assert requests_put(server, graph, turtle, headers).status_code == 204
+    response = server.get(
+        "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"}
+    )
+    assert response.text.strip() == "<urn:test:s> <urn:test:p> <urn:test:o> ."
+    head = requests_head(server, graph)
+    assert head.headers["Content-Type"].startswith("text/turtle")
+    assert (
+        server.post(
+            "/store",
+            params={"graph": graph},
+            data="<urn:test:s> <urn:test:p> <urn:test:o2> .",
+            headers=headers,
+        ).status_code
+        == 204
+    )
+    assert (
+        len(
+            server.get(
+                "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"}
+            )
+            .text.strip()
+            .splitlines()
+        )
+        == 2
+    )
+    files = {"file": ("data.ttl", "<urn:test:s> <urn:test:p> <urn:test:o3> .", "text/turtle")}
+    assert (
+        server.post("/store", params={"graph": graph}, files=files, headers=server.auth).status_code
+        == 204
+    )
+    assert requests_delete(server, graph).status_code == 204
+    assert requests_delete(server, graph).status_code == 404
+
+
+def test_graph_store_needs_the_token_and_a_target(server):
+    assert (
+        server.post(
+            "/store",
+            params={"graph": "urn:x"},
+            data="<a:b> <a:c> <a:d> .",
+            headers={"Content-Type": "text/turtle"},
+        ).status_code
+        == 401
+    )
+    assert server.get("/store").status_code == 400
+    assert (
+        server.post(
+            "/store",
+            params={"graph": "urn:x"},
+            data="not turtle",
+            headers={**server.auth, "Content-Type": "text/turtle"},
+        ).status_code
+        == 400
+    )
+
+
+def requests_put(server, graph, body, headers):
+    import requests
+
+    return requests.put(
+        server.url + "/store", params={"graph": graph}, data=body, headers=headers, timeout=30
+    )
+
+
+def requests_head(server, graph):
+    import requests
+
+    return requests.head(server.url + "/store", params={"graph": graph}, timeout=30)
+
+
+def requests_delete(server, graph):
+    import requests
+
+    return requests.delete(
+        server.url + "/store", params={"graph": graph}, headers=server.auth, timeout=30
+    )
+
+
+def test_json_errors_are_plain_text(server):
+    response = server.get("/sparql", params={"query": "SELECT"})
+    assert response.headers["Content-Type"].startswith("text/plain")
+    json.dumps(response.text)
