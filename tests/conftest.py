@@ -73,10 +73,12 @@ class Server:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def start_server(tmp: Path, sources: list[Source], *extra: str) -> Server:
-    """The real `alliance-kg serve` (gunicorn) on a free port of 127.0.0.1, once it answers."""
+def start_server(tmp: Path, sources: list[Source] | None, *extra: str) -> Server:
+    """The real `alliance-kg serve` (gunicorn) on a free port of 127.0.0.1, once it answers.
+    With sources, it serves a store built from them; without, the store already at tmp/store."""
     location = StoreLocation(tmp / "store")
-    build(location, sources)
+    if sources is not None:
+        build(location, sources)
     token = "test-token-" + tmp.name
     token_file = tmp / "token"
     token_file.write_text(token)

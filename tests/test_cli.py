@@ -15,7 +15,18 @@ import rdflib
 from cli.main import main
 from tests.helpers import run_cli
 
-COMMANDS = ["build", "validate", "query", "queries", "export", "reason", "explain", "update"]
+COMMANDS = [
+    "build",
+    "validate",
+    "query",
+    "queries",
+    "export",
+    "reason",
+    "explain",
+    "update",
+    "serve",
+    "load",
+]
 
 
 def query(built, *args):
