@@ -51,7 +51,7 @@ def _convert(kind: str, value: str):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from endpoint import errors, protocol, store_protocol
+    from endpoint import errors, linked_data, protocol, saved_queries_api, store_protocol
 
     settings = Settings.from_environment(config)
     app = Flask(__name__)
@@ -62,4 +62,6 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(store_protocol.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(saved_queries_api.bp)
     return app

@@ -11,7 +11,7 @@ from flask import Response, request
 
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
-from ontology import sparql_prologue
+from ontology import ID, sparql_prologue
 from queries import QUERIES_DIR
 
 STYLE = """
@@ -97,8 +97,12 @@ def results_page(results, text: str) -> Response:
 
 
 def _cell(term) -> str:
-    if term is None:
-        return ""
+    return "" if term is None else term_link(term)
+
+
+def term_link(term) -> str:
+    """A term as HTML: the graph's own IRIs link to their pages on this server."""
     if isinstance(term, ox.NamedNode):
-        return f'<a href="{escape(term.value)}">{escape(compact(term))}</a>'
+        href = "/id/" + term.value[len(ID) :] if term.value.startswith(ID) else term.value
+        return f'<a href="{escape(href)}">{escape(compact(term))}</a>'
     return escape(display(term))

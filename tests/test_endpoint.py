@@ -179,7 +179,7 @@ def test_format_parameter_for_browsers(server):
 def test_html_results_escape_and_link(server):
     response = server.get("/sparql", params={"query": STATES}, headers={"Accept": "text/html"})
     assert response.status_code == 200
-    assert f'href="{JAPAN}"' in response.text
+    assert 'href="/id/Japan"' in response.text
 
 
 def test_dataset_parameter_and_default_graph_uri(server):
@@ -412,3 +412,65 @@ def test_json_errors_are_plain_text(server):
     response = server.get("/sparql", params={"query": "SELECT"})
     assert response.headers["Content-Type"].startswith("text/plain")
     json.dumps(response.text)
+
+
+# Linked data and saved queries.
+
+
+def test_entity_iris_dereference_with_303(server):
+    import requests
+
+    html = requests.get(
+        server.url + "/id/Japan", headers={"Accept": "text/html"}, allow_redirects=False, timeout=30
+    )
+    assert html.status_code == 303
+    assert html.headers["Location"].endswith("/page/id/Japan")
+    turtle = requests.get(
+        server.url + "/id/Japan",
+        headers={"Accept": "text/turtle"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert turtle.status_code == 303
+    assert turtle.headers["Location"].endswith("/data/id/Japan.ttl")
+    graph = rdflib.Graph().parse(data=server.get("/data/id/Japan.ttl").text, format="turtle")
+    assert (rdflib.URIRef(JAPAN), rdflib.RDFS.label, rdflib.Literal("Japan", lang="en")) in graph
+    assert server.get("/id/No_such_entity").status_code == 404
+
+
+def test_entity_page_tells_asserted_from_inferred_and_links_explanations(server):
+    page = server.get("/page/id/United_States").text
+    assert "<tr class=asserted>" in page and "<tr class=inferred>" in page
+    assert "/explain?" in page
+    assert 'href="/id/Japan"' in page
+
+
+def test_explain_route_json_and_html(server):
+    params = {
+        "s": "https://w3id.org/alliance-kg/id/United_States",
+        "p": "https://w3id.org/alliance-kg/ontology#alliedWith",
+        "o": "<https://w3id.org/alliance-kg/id/Japan>",
+    }
+    data = server.get("/explain", params=params).json()
+    assert data["status"] == "inferred"
+    assert "by rule" in server.get("/explain", params=params, headers={"Accept": "text/html"}).text
+    assert server.get("/explain", params={"s": "x"}).status_code == 400
+
+
+def test_saved_queries_api(server):
+    listing = server.get("/api/queries").json()
+    names = {q["name"] for q in listing}
+    assert "alliance-members" in names
+    fact = next(q for q in listing if q["name"] == "fact-source")
+    assert {p["name"] for p in fact["parameters"]} == {"s", "p", "o"}
+    rows = server.get("/api/queries/alliance-members", params={"format": "rows"}).json()
+    assert {r["label"] for r in rows} == {"Japan", "United States"}
+    csv = server.get(
+        "/api/queries/fact-source",
+        params={"s": "id:Kishida_visit_to_the_Toyota_factory", "p": "akg:site"},
+        headers={"Accept": "text/csv"},
+    )
+    assert "Sources familiar with the matter said" in csv.text
+    bad = server.get("/api/queries/fact-source", params={"s": "not an iri"})
+    assert bad.status_code == 400 and "parameter 's'" in bad.text
+    assert server.get("/api/queries/nope").status_code == 404

@@ -1,0 +1,76 @@
+"""Saved queries over HTTP: /api/queries lists them, /api/queries/NAME runs one with parameters."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from flask import Blueprint, Response, request
+
+from endpoint.errors import HTTPError
+from endpoint.negotiation import MediaType, negotiate
+from endpoint.pages import page
+from endpoint.protocol import respond, settings, store
+from graph.saved_queries import find_saved_query, load_saved_queries
+from queries import QUERIES_DIR
+
+bp = Blueprint("saved_queries", __name__)
+
+JSON_TYPE = MediaType("json", "application/json")
+HTML = MediaType("html", "text/html")
+RESERVED = {"format", "output", "dataset"}
+
+
+def _describe(saved) -> dict:
+    return {
+        "name": saved.name,
+        "summary": saved.summary,
+        "description": saved.description,
+        "tags": list(saved.tags),
+        "url": f"/api/queries/{saved.name}",
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.describe_type(),
+                "required": p.required,
+                "default": saved.defaults.get(p.name),
+            }
+            for p in saved.parameters
+        ],
+    }
+
+
+@bp.route("/api/queries")
+def listing() -> Response:
+    saved = load_saved_queries(QUERIES_DIR)
+    media = negotiate(request.headers.get("Accept"), (JSON_TYPE, HTML), JSON_TYPE) or JSON_TYPE
+    if media is HTML:
+        items = "".join(
+            f'<li><a href="/api/queries/{escape(s.name)}?format=html">{escape(s.name)}</a>: '
+            f"{escape(s.summary)}</li>"
+            for s in saved.values()
+        )
+        return page("Saved queries", f"<ul>{items}</ul>")
+    body = json.dumps([_describe(s) for s in saved.values()], ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json")
+
+
+@bp.route("/api/queries/<name>")
+def run(name: str) -> Response:
+    saved = find_saved_query(QUERIES_DIR, name)
+    values = {k: v for k, v in request.args.items() if k not in RESERVED}
+    text = saved.prepare(values)
+    view = request.args.get("dataset") or "all"
+    results = store().query(text, view=None if settings().plain else view)
+    if request.args.get("format") == "rows":
+        return _rows(results)
+    return respond(results, text)
+
+
+def _rows(results) -> Response:
+    """SELECT results as a JSON array of objects, one per row, values as plain strings."""
+    if not hasattr(results, "variables"):
+        raise HTTPError(400, "format=rows is for SELECT queries")
+    names = [v.value for v in results.variables]
+    rows = [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
+    return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
