@@ -30,7 +30,6 @@ from graph.rules import (
     load_rule_files,
     matches,
     schema_dependent_rules,
-    values_block,
 )
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
@@ -115,7 +114,6 @@ class Reasoner:
         self.layer = PROJECT_RULES if layer_rules is None else layer_rules
         self.progress = progress
         self._work = itertools.count()
-        self._epochs: list[str] = []
         #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
         self._delta_rows: dict[str, list[ox.Triple] | None] = {}
         self._has_literal_pairs: bool | None = None
@@ -138,7 +136,7 @@ class Reasoner:
         return f"{WORK}{time.time_ns()}-{next(self._work)}"
 
     def _using(self, named: Iterable[str] = ()) -> str:
-        graphs = [*self.premise_graphs, self.inferred, *self._epochs]
+        graphs = [*self.premise_graphs, self.inferred]
         lines = [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named]
         return "\n".join(lines)
 
@@ -219,9 +217,9 @@ class Reasoner:
 
         A small delta is matched against each premise here: each match gives a copy of the rule
         with the premise's variables replaced by the matched terms, which the query optimizer
-        evaluates from those constants (premises nothing matches cost no query at all). Many
-        matches become one VALUES block; a large delta, or one with blank nodes (which a query
-        cannot name), is matched as a graph.
+        evaluates from those constants (premises nothing matches cost no query at all). A premise
+        with many matches, a large delta, or one with blank nodes (which a query cannot name) is
+        matched in the delta graph.
         """
         triples = self._small_delta(delta)
         variants = []
@@ -241,7 +239,9 @@ class Reasoner:
                     special = rule.specialise(binding, drop=i)
                     variants.append((special.head, self._body(special)))
             else:
-                variants.append((rule.head, self._body(rule, values_block(bindings), i)))
+                # Many matches: a VALUES block would be hash-joined with the whole remaining
+                # pattern; matching the premise in the delta graph keeps the join indexed.
+                variants.append((rule.head, self._body(rule, delta, i)))
         return variants
 
     def _literal_pairs(self, delta: list[ox.Triple]) -> bool:
@@ -304,27 +304,10 @@ WHERE {{
         report = ReasoningReport(rounds=2)
         self._drop(self.inferred)
         self.progress("reasoning: first pass over everything")
-        # Each stage writes to its own graph, so that the second round can give each rule, as its
-        # delta, only what was derived after it ran.
-        self._epochs = [self._new_work_graph() for _ in STAGES[1:]]
-        epochs = [self.inferred, *self._epochs]
         for rule in self.owl_rules:
-            for update in self.full_updates(rule, epochs[stage_of(rule)]):
+            for update in self.full_updates(rule, self.inferred):
                 self.store.update(update)
-        self.progress("reasoning: round 2")
-        second = self._new_work_graph()
-        for rule in self.owl_rules:
-            first = stage_of(rule) + (1 if rule.name in SELF_CLOSED else 0)
-            for delta in epochs[first:]:
-                for update in self.delta_updates(rule, delta, second):
-                    self.store.update(update)
-        for epoch in self._epochs:
-            self.store.update(f"ADD SILENT <{epoch}> TO <{self.inferred}>")
-            self._drop(epoch)
-        self._epochs = []
-        self.store.update(f"ADD SILENT <{second}> TO <{self.inferred}>")
-        self._saturate(second, report, layer_full=True)
-        self._drop(second)
+        self._saturate(self.inferred, report, layer_full=True)
         self.store.update(vacuous_filter_sparql(self.inferred))
         report.inferred = self._size(self.inferred)
         report.seconds = time.perf_counter() - started
@@ -519,16 +502,12 @@ def _not_exists_patterns(filters: str) -> list[str]:
 
 #: The stages of the first pass, in order: the schema and the property axioms; types and class
 #: expressions; then the rules that derive owl:sameAs, and equality, since replication copies
-#: everything that came before. Within the property stage each rule runs twice, so that (for
-#: example) the inverses of sub-properties and the super-properties of inverses come in one pass.
+#: everything that came before.
 STAGES = (
     ("scm-", "cls-oo", "prp-spo1", "prp-inv", "prp-symp", "prp-spo2", "prp-trp"),
     ("prp-dom", "prp-rng", "cls-int", "cls-uni", "cls-svf", "cls-avf", "cls-hv", "cax-sco"),
     ("cls-maxc", "cls-maxqc", "prp-fp", "prp-ifp", "prp-key", "eq-"),
 )
-#: Rules whose own conclusions cannot feed them again (the schema they use is closed under
-#: transitivity), so the second round need not look at them.
-SELF_CLOSED = ("cax-sco",)
 
 
 def stage_of(rule: Rule) -> int:

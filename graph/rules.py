@@ -57,7 +57,8 @@ class Rule:
                     tuple(fill(s) for s in self.static), self.origin)  # fmt: skip
 
 
-PROPERTY_KINDS = "FILTER (?kind IN (owl:ObjectProperty, owl:DatatypeProperty, rdf:Property))"
+#: The declarations that make owlrl add p rdfs:subPropertyOf p (scm-op, scm-dp).
+PROPERTY_KINDS = ("owl:ObjectProperty", "owl:DatatypeProperty", "rdf:Property")
 
 
 VARIABLE = re.compile(r"\?\w+")
@@ -107,16 +108,16 @@ OWL_RL_RULES: tuple[Rule, ...] = (
                        "?c2 owl:allValuesFrom ?y2", "?y1 rdfs:subClassOf ?y2"], "?c1 rdfs:subClassOf ?c2"),
     _rule("scm-avf2", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p1", "?c2 owl:allValuesFrom ?y",
                        "?c2 owl:onProperty ?p2", "?p1 rdfs:subPropertyOf ?p2"], "?c2 rdfs:subClassOf ?c1"),
-    _rule("scm-hv-refl", ["?c1 owl:hasValue ?i", "?c1 owl:onProperty ?p", "?c2 owl:hasValue ?i",
-                          "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", filters=PROPERTY_KINDS),
+    *(_rule("scm-hv-refl", ["?c1 owl:hasValue ?i", "?c1 owl:onProperty ?p", "?c2 owl:hasValue ?i",
+                          "?c2 owl:onProperty ?p", "?p a " + kind], "?c1 rdfs:subClassOf ?c2") for kind in PROPERTY_KINDS),
     _rule("scm-svf1-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
                             "?c2 owl:someValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
-    _rule("scm-svf2-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:someValuesFrom ?y",
-                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c1 rdfs:subClassOf ?c2", filters=PROPERTY_KINDS),
+    *(_rule("scm-svf2-refl", ["?c1 owl:someValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:someValuesFrom ?y",
+                            "?c2 owl:onProperty ?p", "?p a " + kind], "?c1 rdfs:subClassOf ?c2") for kind in PROPERTY_KINDS),
     _rule("scm-avf1-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:onProperty ?p",
                             "?c2 owl:allValuesFrom ?y", "?y a owl:Class"], "?c1 rdfs:subClassOf ?c2"),
-    _rule("scm-avf2-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:allValuesFrom ?y",
-                            "?c2 owl:onProperty ?p", "?p a ?kind"], "?c2 rdfs:subClassOf ?c1", filters=PROPERTY_KINDS),
+    *(_rule("scm-avf2-refl", ["?c1 owl:allValuesFrom ?y", "?c1 owl:onProperty ?p", "?c2 owl:allValuesFrom ?y",
+                            "?c2 owl:onProperty ?p", "?p a " + kind], "?c2 rdfs:subClassOf ?c1") for kind in PROPERTY_KINDS),
     _rule("scm-int", ["?c owl:intersectionOf ?list"], "?c rdfs:subClassOf ?ci", static=(f"?list {LIST_MEMBER} ?ci",)),
     _rule("scm-uni", ["?c owl:unionOf ?list"], "?ci rdfs:subClassOf ?c", static=(f"?list {LIST_MEMBER} ?ci",)),
     _rule("cls-oo", ["?c owl:oneOf ?list"], "?y a ?c", "FILTER (!isLiteral(?y))", static=(f"?list {LIST_MEMBER} ?y",)),
@@ -316,10 +317,3 @@ def matches(pattern: str, triples: list) -> list[dict[str, str]]:
             binding = {t: str(term) for t, term in bound.items()}
             found[tuple(sorted(binding.items()))] = binding
     return list(found.values())
-
-
-def values_block(bindings: list[dict[str, str]]) -> str:
-    """A VALUES block with one row per binding."""
-    variables = list(bindings[0])
-    rows = " ".join("(" + " ".join(b[v] for v in variables) + ")" for b in bindings)
-    return f"VALUES ({' '.join(variables)}) {{ {rows} }}"
