@@ -91,6 +91,12 @@ sources_option = click.option(
     multiple=True,
     help="Directory of facts files (.trig) and their texts; repeatable. Default: graph/sources.",
 )
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write, replaced only when complete (default: stdout).",
+)
 graphs_option = click.option(
     "--graphs",
     type=click.Choice(DATASET_VIEWS),
@@ -265,12 +271,7 @@ def queries_command() -> None:
     show_default=True,
     help="nq and trig keep the named graphs (and jsonld); ttl, nt and rdfxml merge them.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="File to write (default: stdout).",
-)
+@output_option
 @store_option
 def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path) -> None:
     """Export the store's graphs in an RDF format.
@@ -305,12 +306,7 @@ def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path)
     help="An ontology file (any RDF format, .gz too); repeatable.",
 )
 @click.argument("data", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="N-Triples file to write (default: stdout).",
-)
+@output_option
 @click.option(
     "--no-rules", is_flag=True, help="Skip the project's rules (ontology/rules/); OWL 2 RL only."
 )

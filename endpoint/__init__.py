@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Settings:
     cors_origin: str = "*"
     max_body_bytes: int = 1_000_000
     max_result_bytes: int = 200_000_000
+    query_threads: int = 16
 
     @classmethod
     def from_environment(cls, overrides: dict | None = None) -> Settings:
@@ -59,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["alliance_kg_store"] = KnowledgeStore.open(StoreLocation(Path(settings.store)))
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
+    # Queries run on this pool so that a request can stop waiting for one at the time limit.
+    app.extensions["alliance_kg_query_pool"] = ThreadPoolExecutor(settings.query_threads)
     errors.register(app)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(store_protocol.bp)

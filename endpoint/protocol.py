@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hmac
 import io
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, copy_current_request_context, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from endpoint.errors import HTTPError
@@ -149,13 +150,31 @@ def run_query(text: str) -> Response:
     view = _single("dataset") or "all"
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
-    results = store().query(
-        text,
-        view=None if settings().plain else view,
-        default_graphs=default or None,
-        named_graphs=named or None,
-    )
-    return respond(results, text)
+    options = {
+        "view": None if settings().plain else view,
+        "default_graphs": default or None,
+        "named_graphs": named or None,
+    }
+    return with_deadline(lambda: respond(store().query(text, **options), text))
+
+
+def with_deadline(work):
+    """Run a query (evaluation and serialisation) on the query pool and wait at most the
+    configured time for it. pyoxigraph cannot cancel a running query, so a query past the limit
+    runs on in its pool thread until it ends; the client gets a clear 503 at once, and other
+    clients are served by the other threads."""
+    pool = current_app.extensions["alliance_kg_query_pool"]
+    limit = settings().query_timeout
+    future = pool.submit(copy_current_request_context(work))
+    try:
+        return future.result(timeout=limit)
+    except concurrent.futures.TimeoutError:
+        raise HTTPError(
+            503,
+            f"the query did not finish within the limit of {limit:g} s; "
+            "narrow it (a LIMIT, more specific patterns) or ask for a longer --query-timeout",
+            {"Retry-After": "60"},
+        ) from None
 
 
 def respond(results, text: str = "") -> Response:

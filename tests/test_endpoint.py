@@ -474,3 +474,29 @@ def test_saved_queries_api(server):
     bad = server.get("/api/queries/fact-source", params={"s": "not an iri"})
     assert bad.status_code == 400 and "parameter 's'" in bad.text
     assert server.get("/api/queries/nope").status_code == 404
+
+
+def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
+    import threading
+    import time
+
+    from tests.conftest import start_server
+
+    slow = start_server(tmp_path_factory.mktemp("slow"), sources, "--query-timeout", "1")
+    try:
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        answers = {}
+        thread = threading.Thread(target=lambda: answers.update(runaway=slow.get("/sparql", params={"query": runaway})))
+        started = time.monotonic()
+        thread.start()
+        time.sleep(0.2)
+        quick = slow.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+        assert quick.status_code == 200
+        thread.join(30)
+        response = answers["runaway"]
+        assert response.status_code == 503
+        assert "did not finish within the limit of 1 s" in response.text
+        assert time.monotonic() - started < 10
+    finally:
+        slow.process.kill()  # the runaway query would hold a graceful shutdown until it ends
+        slow.process.wait(10)
