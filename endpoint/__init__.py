@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from graph.maintain import Maintainer
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 
 
@@ -59,7 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["alliance_kg_store"] = KnowledgeStore.open(StoreLocation(Path(settings.store)))
+    store = KnowledgeStore.open(StoreLocation(Path(settings.store)))
+    app.extensions["alliance_kg_store"] = store
+    app.extensions["alliance_kg_maintainer"] = Maintainer(store)
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
     # Queries run on this pool so that a request can stop waiting for one at the time limit.
     app.extensions["alliance_kg_query_pool"] = ThreadPoolExecutor(settings.query_threads)

@@ -22,7 +22,6 @@ from endpoint.negotiation import (
     negotiate,
 )
 from endpoint.pages import query_page, results_page
-from graph.maintain import apply_update
 from graph.sparql_text import tokens
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from ontology import PREFIXES
@@ -257,7 +256,7 @@ def run_update(text: str) -> Response:
         if settings().plain:
             store().update(text)
         else:
-            apply_update(store(), text)
+            current_app.extensions["alliance_kg_maintainer"].apply_update(text)
         store().flush()
     return Response(status=204)
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
 from endpoint.protocol import _chosen, authorise, settings, store
-from graph.maintain import UpdateReport, apply_changes
+from graph.maintain import UpdateReport
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
 
@@ -110,7 +110,7 @@ def _apply(changes: Changes) -> None:
                 store().raw.remove(quad)
             store().raw.extend(changes.added)
         else:
-            apply_changes(store(), changes, UpdateReport())
+            current_app.extensions["alliance_kg_maintainer"].apply_changes(changes, UpdateReport())
         store().flush()
 
 

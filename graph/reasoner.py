@@ -309,6 +309,8 @@ WHERE {{
                 self.store.update(update)
         self._saturate(self.inferred, report, layer_full=True)
         self.store.update(vacuous_filter_sparql(self.inferred))
+        self._has_literal_pairs = None
+        self._literal_pairs([])  # learn it now, while everything is being computed anyway
         report.inferred = self._size(self.inferred)
         report.seconds = time.perf_counter() - started
         return report
@@ -371,6 +373,7 @@ WHERE {{
         """Add asserted quads (to premise graphs) and bring the inferred graph up to date."""
         started = time.perf_counter()
         report = ReasoningReport()
+        self._delta_rows.clear()
         seed = self._new_work_graph()
         new = [q for q in quads if q not in self.store]
         self.store.extend(new)
@@ -388,6 +391,7 @@ WHERE {{
         """Remove asserted quads and bring the inferred graph up to date (DRed)."""
         started = time.perf_counter()
         report = ReasoningReport()
+        self._delta_rows.clear()
         removed = self._new_work_graph()
         present = [q for q in quads if q in self.store]
         self.store.extend(

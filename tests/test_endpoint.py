@@ -486,7 +486,9 @@ def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory
     try:
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         answers = {}
-        thread = threading.Thread(target=lambda: answers.update(runaway=slow.get("/sparql", params={"query": runaway})))
+        thread = threading.Thread(
+            target=lambda: answers.update(runaway=slow.get("/sparql", params={"query": runaway}))
+        )
         started = time.monotonic()
         thread.start()
         time.sleep(0.2)
