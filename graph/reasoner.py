@@ -117,6 +117,7 @@ class Reasoner:
         #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
         self._delta_rows: dict[str, list[ox.Triple] | None] = {}
         self._has_literal_pairs: bool | None = None
+        self._new_same_as = False
         graphs = [ox.NamedNode(g) for g in self.premise_graphs]
         functional = store.query(
             f"SELECT ?p WHERE {{ ?p a <{OWL}FunctionalProperty> }}", default_graph=graphs
@@ -145,6 +146,9 @@ class Reasoner:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         )
         return int(next(iter(result))["n"].value)
+
+    def _has_same_as(self, graph: str) -> bool:
+        return bool(self.store.query(f"ASK {{ GRAPH <{graph}> {{ ?a <{OWL}sameAs> ?b }} }}"))
 
     def _remove_from_inferred(self, graph: str) -> None:
         """Delete from the inferred graph every triple that is in `graph`."""
@@ -338,6 +342,7 @@ WHERE {{
                 if target is None:
                     break
             self.store.update(vacuous_filter_sparql(target))
+            self._new_same_as = self._new_same_as or self._has_same_as(target)
             self.store.update(f"ADD SILENT <{target}> TO <{self.inferred}>")
             if since_layer:
                 self.store.update(f"ADD SILENT <{target}> TO <{since_layer}>")
@@ -381,9 +386,11 @@ WHERE {{
             ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(seed)) for q in new
         )
         self._remove_from_inferred(seed)  # a triple now asserted is no longer only inferred
+        self._new_same_as = self._has_same_as(seed)
         self._saturate(seed, report, layer_full=False)
         self._drop(seed)
-        self._retract_blocked_layer_heads(report)
+        if self._new_same_as:  # only a new owl:sameAs can block a conclusion of the rules
+            self._retract_blocked_layer_heads(report)
         report.seconds = time.perf_counter() - started
         return report
 
