@@ -54,7 +54,7 @@ def _convert(kind: str, value: str):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from endpoint import errors, linked_data, protocol, saved_queries_api, store_protocol
+    from endpoint import dataset, errors, linked_data, protocol, saved_queries_api, store_protocol
 
     settings = Settings.from_environment(config)
     app = Flask(__name__)
@@ -71,4 +71,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(store_protocol.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(saved_queries_api.bp)
+    app.register_blueprint(dataset.bp)
     return app

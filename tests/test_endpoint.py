@@ -502,3 +502,58 @@ def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory
     finally:
         slow.process.kill()  # the runaway query would hold a graceful shutdown until it ends
         slow.process.wait(10)
+
+
+# The dataset: VoID, dumps, the ontology.
+
+
+def test_void_description(server):
+    graph = rdflib.Graph().parse(
+        data=server.get("/.well-known/void", headers={"Accept": "text/turtle"}).text,
+        format="turtle",
+    )
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    (dataset,) = set(graph.subjects(rdflib.RDF.type, void.Dataset))
+    assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(server.url + "/sparql")
+    assert int(graph.value(dataset, void.triples)) > 1500
+    dumps = set(graph.objects(dataset, void.dataDump))
+    assert rdflib.URIRef(server.url + "/dumps/asserted.nq.gz") in dumps
+    assert (
+        dataset,
+        rdflib.URIRef("http://purl.org/dc/terms/source"),
+        rdflib.URIRef("https://w3id.org/alliance-kg/source/strategic-alliance-2024-04-13"),
+    ) in graph
+
+
+@pytest.mark.parametrize(
+    ("selection", "extension", "fmt"),
+    [
+        ("all", "nq", "nquads"),
+        ("asserted", "trig", "trig"),
+        ("inferred", "ttl", "turtle"),
+        ("inferred", "jsonld", "json-ld"),
+    ],
+)
+def test_dumps_parse_back(server, selection, extension, fmt):
+    import gzip
+
+    response = server.get(f"/dumps/{selection}.{extension}.gz")
+    assert response.status_code == 200
+    data = rdflib.Dataset()
+    data.parse(data=gzip.decompress(response.content), format=fmt)
+    assert sum(len(g) for g in data.graphs()) > 100
+    assert "/dumps/all.nq.gz" in server.get("/dumps/").text
+    assert server.get("/dumps/everything.zip").status_code == 404
+
+
+def test_the_ontology_dereferences(server):
+    page = server.get("/ontology", headers={"Accept": "text/html"}).text
+    assert "akg:SovereignState" in page and "An independent state" in page
+    graph = rdflib.Graph().parse(
+        data=server.get("/ontology", headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
+    assert (
+        rdflib.URIRef("https://w3id.org/alliance-kg/ontology"),
+        rdflib.RDF.type,
+        rdflib.OWL.Ontology,
+    ) in graph

@@ -1,0 +1,155 @@
+"""The dataset as a whole: its VoID description, dumps, and the ontology's own IRIs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from html import escape
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request
+
+from endpoint.errors import HTTPError
+from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS, MediaType, negotiate
+from endpoint.pages import page
+from endpoint.protocol import store
+from graph.export import export
+from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
+
+bp = Blueprint("dataset", __name__)
+
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
+DUMP_FORMATS = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
+                "jsonld": "application/ld+json"}  # fmt: skip
+DUMP_SELECTIONS = ("all", "asserted", "inferred")
+HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
+LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+#: VoID's statistics, each an aggregate over all the triples the endpoint serves.
+SIZES = {
+    "triples": "COUNT(*)",
+    "classes": "COUNT(DISTINCT IF(?p = rdf:type, ?o, ?unbound))",
+    "properties": "COUNT(DISTINCT ?p)",
+    "distinctSubjects": "COUNT(DISTINCT ?s)",
+}
+
+
+def _count(query: str) -> int:
+    return int(next(iter(store().query(query)))["n"].value)
+
+
+@bp.route("/.well-known/void")
+def void() -> Response:
+    """A VoID description: the endpoint, sizes, classes, properties, sources, licence, dumps."""
+    base = request.host_url.rstrip("/")
+    dataset = ox.NamedNode(base + "/.well-known/void#dataset")
+
+    def node(value: str) -> ox.NamedNode:
+        return ox.NamedNode(value)
+
+    def typed(value: int) -> ox.Literal:
+        return ox.Literal(str(value), datatype=node(PREFIXES["xsd"] + "integer"))
+
+    triples = [
+        ox.Triple(dataset, node(PREFIXES["rdf"] + "type"), node(VOID + "Dataset")),
+        ox.Triple(dataset, node(DCTERMS + "title"), ox.Literal("alliance-kg", language="en")),
+        ox.Triple(dataset, node(DCTERMS + "license"), node(LICENCE)),
+        ox.Triple(dataset, node(VOID + "sparqlEndpoint"), node(base + "/sparql")),
+        ox.Triple(dataset, node(VOID + "uriSpace"), ox.Literal(PREFIXES["id"])),
+        ox.Triple(dataset, node(VOID + "vocabulary"), node(AKG)),
+    ]
+    for prop, count in SIZES.items():
+        query = f"SELECT ({count} AS ?n) WHERE {{ ?s ?p ?o }}"
+        triples.append(ox.Triple(dataset, node(VOID + prop), typed(_count(query))))
+    for row in store().query("SELECT DISTINCT ?doc WHERE { ?doc a akg:SourceDocument }"):
+        triples.append(ox.Triple(dataset, node(DCTERMS + "source"), row["doc"]))
+    for selection in DUMP_SELECTIONS:
+        for extension in DUMP_FORMATS:
+            dump = node(f"{base}/dumps/{selection}.{extension}.gz")
+            triples.append(ox.Triple(dataset, node(VOID + "dataDump"), dump))
+    media = negotiate(request.headers.get("Accept"), GRAPH_TYPES, GRAPH_TYPES[0])
+    if media is None:
+        offered = ", ".join(m.mime for m in GRAPH_TYPES)
+        raise HTTPError(406, f"the VoID description is offered as {offered}")
+    buffer = io.BytesIO()
+    prefixes = {"void": VOID, "dcterms": DCTERMS} if media.name == "ttl" else None
+    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    return Response(buffer.getvalue(), mimetype=media.mime)
+
+
+@bp.route("/dumps/")
+def dumps_index() -> Response:
+    links = "".join(
+        f'<li>{selection}: ' + " ".join(
+            f'<a href="/dumps/{selection}.{ext}.gz">{ext}</a>' for ext in DUMP_FORMATS
+        ) + "</li>"
+        for selection in DUMP_SELECTIONS
+    )  # fmt: skip
+    text = (
+        "<p>The dataset as gzip-compressed files: everything, the asserted facts (with the "
+        "ontology and the claims' provenance), or the inferred triples.</p>"
+    )
+    return page("Dumps", f"{text}<ul>{links}</ul>")
+
+
+@bp.route("/dumps/<selection>.<extension>.gz")
+def dump(selection: str, extension: str) -> Response:
+    if selection not in DUMP_SELECTIONS or extension not in DUMP_FORMATS:
+        known = f"{'|'.join(DUMP_SELECTIONS)}.{'|'.join(DUMP_FORMATS)}.gz"
+        raise HTTPError(404, f"no such dump: /dumps/ offers {known}")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as stream:
+        export(store(), selection, extension, stream)
+    return Response(
+        buffer.getvalue(),
+        mimetype=DUMP_FORMATS[extension],
+        headers={"Content-Disposition": f"attachment; filename={selection}.{extension}.gz"},
+    )
+
+
+@bp.route("/ontology")
+def ontology() -> Response:
+    """The ontology IRI: its documentation for browsers, the OWL ontology in RDF otherwise."""
+    media = negotiate(request.headers.get("Accept"), (HTML, *GRAPH_TYPES), HTML) or HTML
+    if media is HTML:
+        return ontology_page()
+    quads = store().raw.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_GRAPH))
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    buffer = io.BytesIO()
+    prefixes = PREFIXES if media.name == "ttl" else None
+    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    return Response(buffer.getvalue(), mimetype=media.mime)
+
+
+def ontology_page() -> Response:
+    """Documentation generated from the ontology: each class and property with its definition."""
+    rows = store().query(f"""
+        SELECT ?term ?kind ?label ?comment WHERE {{
+          GRAPH <{ONTOLOGY_GRAPH}> {{
+            ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
+            VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
+            FILTER STRSTARTS(STR(?term), "{AKG}")
+          }}
+        }} ORDER BY ?kind ?label""")
+    sections: dict[str, list[str]] = {}
+    for row in rows:
+        name = row["term"].value[len(AKG) :]
+        kind = row["kind"].value.rsplit("#", 1)[1]
+        sections.setdefault(kind, []).append(
+            f'<dt id="{escape(name)}"><code>akg:{escape(name)}</code> '
+            f"{escape(row['label'].value)}</dt><dd>{escape(row['comment'].value)}</dd>"
+        )
+    body = f'<p><code>{escape(ONTOLOGY_IRI)}</code> · <a href="/ontology.ttl">Turtle</a></p>'
+    for kind in ("Class", "ObjectProperty", "DatatypeProperty"):
+        body += f"<h2>{kind}</h2><dl>{''.join(sections.get(kind, []))}</dl>"
+    return page("alliance-kg ontology", body)
+
+
+@bp.route("/ontology.ttl")
+def ontology_turtle() -> Response:
+    return Response(ONTOLOGY_FILE.read_bytes(), mimetype="text/turtle")
+
+
+@bp.route("/ontology/<path:_>")
+def ontology_version(_: str) -> Response:
+    return redirect("/ontology", code=303)
