@@ -1,0 +1,81 @@
+"""Saved queries: grlc decorators, typed parameters, and no way for a value to change the query."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.errors import InvalidInput
+from graph.saved_queries import parse_saved_query
+
+
+@pytest.fixture(scope="module")
+def echo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("queries") / "echo.rq"
+    path.write_text(
+        "#+ summary: Echo its parameters\n"
+        "#+ tags:\n#+   - test\n"
+        "#+ defaults:\n#+   - n: 7\n"
+        "SELECT ?text ?thing ?n WHERE {\n"
+        "  # a comment with a brace { and a WHERE\n"
+        '  BIND("}" AS ?brace)\n'
+        "  BIND(?_text AS ?text) BIND(?__thing_iri AS ?thing) BIND(?_n_integer AS ?n)\n"
+        "}\n"
+    )
+    return parse_saved_query(path)
+
+
+def run(query, **values):
+    rows = list(ox.Store().query(query.prepare(values)))
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_decorators_and_parameters(echo):
+    assert echo.summary == "Echo its parameters"
+    assert echo.tags == ("test",)
+    assert echo.defaults == {"n": "7"}
+    kinds = {p.name: (p.kind, p.required) for p in echo.parameters}
+    assert kinds == {"text": ("literal", True), "thing": ("iri", False), "n": ("integer", True)}
+
+
+def test_defaults_and_optional_parameters(echo):
+    row = run(echo, text="hello")
+    assert row["text"] == ox.Literal("hello")
+    assert row["thing"] is None
+    assert row["n"].value == "7"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "needs parameter 'text'"),
+        ({"text": "a", "n": "seven"}, "parameter 'n': expected an integer"),
+        ({"text": "a", "thing": "not an iri"}, "parameter 'thing'"),
+        ({"text": "a", "other": "x"}, "has no parameter 'other'"),
+    ],
+)
+def test_bad_values_name_the_parameter(echo, values, message):
+    with pytest.raises(InvalidInput, match=message):
+        echo.prepare(values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_no_literal_value_can_change_the_query(echo, text):
+    """Whatever the text (quotes, braces, newlines, SPARQL keywords), the query still has its
+    one row, and the value comes back exactly as given."""
+    assert run(echo, text=text)["text"] == ox.Literal(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_no_iri_value_can_change_the_query(echo, suffix):
+    value = "http://example.org/" + suffix
+    try:
+        row = run(echo, text="x", thing=value)
+    except InvalidInput:
+        return  # not a valid IRI: refused, nothing ran
+    assert row["thing"] == ox.NamedNode(value)
