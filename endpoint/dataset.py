@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS, MediaType, negotiate
+from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, negotiate
 from endpoint.pages import page
 from endpoint.protocol import store
 from graph.export import export
@@ -23,7 +23,6 @@ DCTERMS = "http://purl.org/dc/terms/"
 DUMP_FORMATS = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
                 "jsonld": "application/ld+json"}  # fmt: skip
 DUMP_SELECTIONS = ("all", "asserted", "inferred")
-HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 #: VoID's statistics, each an aggregate over all the triples the endpoint serves.
 SIZES = {

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS, MediaType, negotiate
+from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
 from endpoint.pages import page, term_link
 from endpoint.protocol import store
 from graph.explain import explain_triple
@@ -25,7 +25,6 @@ from ontology import ID, INFERRED_GRAPH, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
 
-HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
 EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
 LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 
@@ -123,8 +122,7 @@ def explanation() -> Response:
             parse_term(value.strip("<>") if key != "o" or value.startswith("<") else value)
         )
     proof = explain_triple(store(), *terms)
-    json_type = MediaType("json", "application/json")
-    media = negotiate(request.headers.get("Accept"), (json_type, HTML), json_type) or json_type
+    media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
     if media is HTML:
         return page("Why " + proof.triple_text(), f"<pre>{escape(proof.to_text())}</pre>")
     return Response(

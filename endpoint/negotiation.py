@@ -14,6 +14,11 @@ class MediaType:
     aliases: tuple[str, ...] = ()
 
 
+#: Pages for browsers, offered beside the RDF and results formats.
+HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
+#: Plain JSON (explanations, the saved-query listing).
+JSON = MediaType("json", "application/json")
+
 #: SELECT and ASK results; the first is the default.
 RESULT_TYPES = (
     MediaType("json", "application/sparql-results+json", ("application/json",)),

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from endpoint.errors import HTTPError
 from endpoint.negotiation import (
     GRAPH_TYPES,
+    HTML,
     RDF_FORMATS,
     RESULT_FORMATS,
     RESULT_TYPES,
@@ -29,7 +30,6 @@ from ontology import PREFIXES
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
-HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
 SD = "http://www.w3.org/ns/sparql-service-description#"
 #: Other names clients use for the formats of ?format=.
 FORMAT_ALIASES = {

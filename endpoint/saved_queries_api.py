@@ -8,7 +8,7 @@ from html import escape
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import MediaType, negotiate
+from endpoint.negotiation import HTML, JSON, negotiate
 from endpoint.pages import page
 from endpoint.protocol import respond, settings, store
 from graph.saved_queries import find_saved_query, load_saved_queries
@@ -16,8 +16,6 @@ from queries import QUERIES_DIR
 
 bp = Blueprint("saved_queries", __name__)
 
-JSON_TYPE = MediaType("json", "application/json")
-HTML = MediaType("html", "text/html")
 RESERVED = {"format", "output", "dataset"}
 
 
@@ -43,7 +41,7 @@ def _describe(saved) -> dict:
 @bp.route("/api/queries")
 def listing() -> Response:
     saved = load_saved_queries(QUERIES_DIR)
-    media = negotiate(request.headers.get("Accept"), (JSON_TYPE, HTML), JSON_TYPE) or JSON_TYPE
+    media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
     if media is HTML:
         items = "".join(
             f'<li><a href="/api/queries/{escape(s.name)}?format=html">{escape(s.name)}</a>: '
