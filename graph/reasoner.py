@@ -16,10 +16,9 @@ Working graphs (deltas, overdeleted triples) are named graphs under `WORK`, drop
 from __future__ import annotations
 
 import itertools
-import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -32,8 +31,6 @@ from graph.rules import (
     schema_dependent_rules,
 )
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
-
-log = logging.getLogger(__name__)
 
 WORK = WORK_GRAPHS
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -89,7 +86,6 @@ class ReasoningReport:
     rounds: int = 0
     inferred: int = 0
     seconds: float = 0.0
-    stages: list[str] = field(default_factory=list)
 
 
 class Reasoner:
@@ -146,6 +142,13 @@ class Reasoner:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         )
         return int(next(iter(result))["n"].value)
+
+    def _work_graph_of(self, quads: list[ox.Quad]) -> str:
+        """A new working graph holding the triples of `quads`."""
+        graph = self._new_work_graph()
+        home = ox.NamedNode(graph)
+        self.store.extend(ox.Quad(q.subject, q.predicate, q.object, home) for q in quads)
+        return graph
 
     def _has_same_as(self, graph: str) -> bool:
         return bool(self.store.query(f"ASK {{ GRAPH <{graph}> {{ ?a <{OWL}sameAs> ?b }} }}"))
@@ -379,12 +382,9 @@ WHERE {{
         started = time.perf_counter()
         report = ReasoningReport()
         self._delta_rows.clear()
-        seed = self._new_work_graph()
         new = [q for q in quads if q not in self.store]
         self.store.extend(new)
-        self.store.extend(
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(seed)) for q in new
-        )
+        seed = self._work_graph_of(new)
         self._remove_from_inferred(seed)  # a triple now asserted is no longer only inferred
         self._new_same_as = self._has_same_as(seed)
         self._saturate(seed, report, layer_full=False)
@@ -399,11 +399,8 @@ WHERE {{
         started = time.perf_counter()
         report = ReasoningReport()
         self._delta_rows.clear()
-        removed = self._new_work_graph()
         present = [q for q in quads if q in self.store]
-        self.store.extend(
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(removed)) for q in present
-        )
+        removed = self._work_graph_of(present)
         for q in present:
             self.store.remove(q)
         self._dred(removed, report)

@@ -41,10 +41,6 @@ class Rule:
     #: premise (any triple at all) only needs a delta variant while such pairs exist.
     literal_equality: bool = False
 
-    @property
-    def variables(self) -> set[str]:
-        return set(re.findall(r"\?\w+", " ".join(self.premises + self.static) + self.head))
-
     def specialise(self, binding: dict[str, str], drop: int = -1) -> Rule:
         """The rule with variables replaced by terms (N-Triples syntax); premise `drop` left out
         (it is known to match)."""
