@@ -97,7 +97,7 @@ graph_triples = st.lists(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graph_triples)
 def test_random_graphs_over_the_ontology_equal_owlrl_plus_the_rules(triples):
     found, _ = engine_closure(triples)
@@ -176,7 +176,7 @@ changes = st.lists(
 )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes)
 def test_incremental_maintenance_equals_recomputation(steps):
     store, reasoner = engine_closure(BASE)
