@@ -108,16 +108,18 @@ def check_shapes(
 ) -> list[Violation]:
     """Run the SHACL shapes over the union of every source, the links and the vocabulary (so that
     a target class also targets its subclasses, and the fields of cooperation are known)."""
-    files_of: dict[str, set[str]] = defaultdict(set)
+    # Files in the order they describe a node: the sources' facts files first, then the links
+    # and the vocabulary, so that a violation is reported where the node is described.
+    files_of: dict[str, dict[str, None]] = defaultdict(dict)
     triples: list[ox.Triple] = []
     for source in sources:
         for q in quads_by_source[source.name]:
-            files_of[str(q.subject)].add(str(source.facts_path))
-            files_of[str(q.graph_name)].add(str(source.facts_path))
+            files_of[str(q.subject)][str(source.facts_path)] = None
+            files_of[str(q.graph_name)][str(source.facts_path)] = None
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
     for path in (LINKS_FILE, *VOCABULARY_FILES):
         for q in parse_file(path, ox.RdfFormat.TURTLE):
-            files_of[str(q.subject)].add(str(path))
+            files_of[str(q.subject)][str(path)] = None
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
     shapes = _load_rdflib([SHAPES_FILE])
     try:
@@ -138,7 +140,7 @@ def check_shapes(
 
 
 def _read_report(
-    report: rdflib.Graph, shapes: rdflib.Graph, files_of: dict[str, set[str]]
+    report: rdflib.Graph, shapes: rdflib.Graph, files_of: dict[str, dict[str, None]]
 ) -> Iterable[Violation]:
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
@@ -148,9 +150,8 @@ def _read_report(
         if path is not None and isinstance(path, rdflib.URIRef):
             message = f"{compact(ox.NamedNode(str(path)))}: {message}"
         node = _node_text(focus)
-        files = files_of.get(node, set()) or {"(sources)"}
-        for file in sorted(files):
-            yield Violation(file, compact(_to_ox(focus)), shape, message)
+        file = next(iter(files_of.get(node, ())), "(sources)")
+        yield Violation(file, compact(_to_ox(focus)), shape, message)
 
 
 def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node | None) -> str:

@@ -54,9 +54,9 @@ def test_a_broken_fact_is_reported_with_file_node_shape_and_message(
     edit(facts, old, new)
     violations = validate_sources(discover_sources([sources_copy]))
     matching = [v for v in violations if v.shape == shape and node in v.node]
-    assert matching, "\n".join(map(str, violations))
+    assert len(matching) == 1, "\n".join(map(str, violations))
     line = str(matching[0])
-    assert line.startswith(f"{facts}: ")
+    assert line.startswith(f"{facts}: "), "the facts file that describes the node comes first"
     assert words in line
     assert "\n" not in line
 
