@@ -25,6 +25,7 @@ from endpoint.negotiation import (
 from endpoint.pages import query_page, results_page
 from graph.sparql_text import tokens
 from graph.store import DATASET_VIEWS, KnowledgeStore
+from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
 
 bp = Blueprint("sparql", __name__)
@@ -246,12 +247,8 @@ def _words(text: str) -> Iterable[str]:
 
 def run_update(text: str) -> Response:
     authorise()
-    if _values("using-graph-uri") or _values("using-named-graph-uri"):
-        raise HTTPError(
-            400,
-            "using-graph-uri and using-named-graph-uri are not supported: use USING in the update",
-        )
     _refuse_remote(text)
+    text = bind_protocol_dataset(text, _values("using-graph-uri"), _values("using-named-graph-uri"))
     with current_app.extensions["alliance_kg_write_lock"]:
         if settings().plain:
             store().update(text)

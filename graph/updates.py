@@ -52,31 +52,7 @@ class UpdatePlanner:
         self.readable = readable_graphs
 
     def operations(self, text: str) -> list[Operation]:
-        """Split a request into operations, after pyoxigraph has checked its syntax."""
-        try:
-            ox.Store().update(text, prefixes=PREFIXES)
-        except SyntaxError as error:
-            raise QuerySyntaxError.from_parser(error, "SPARQL update") from None
-        except Exception:  # a valid update may still fail on an empty store (e.g. LOAD)
-            pass
-        operations, current, prologue = [], [], _declared_prefixes()
-        for token in tokens(text):
-            if token.kind == "semicolon":
-                if current:
-                    operations.append(Operation(prologue, current))
-                current = []
-            elif not current and token.kind == "word" and token.upper in ("PREFIX", "BASE"):
-                current.append(token)
-            elif current and current[0].upper in ("PREFIX", "BASE") and len(current) < 3:
-                current.append(token)
-                if len(current) == 3 or (current[0].upper == "BASE" and len(current) == 2):
-                    prologue += text[current[0].start : current[-1].end] + "\n"
-                    current = []
-            else:
-                current.append(token)
-        if current:
-            operations.append(Operation(prologue, current))
-        return operations
+        return split_operations(text)
 
     def plan(self, operation: Operation) -> Changes:
         handler = {
@@ -260,6 +236,73 @@ class UpdatePlanner:
         raise InvalidInput(
             "LOAD is refused: the server does not fetch URLs (use `alliance-kg load` for files)"
         )
+
+
+def split_operations(text: str) -> list[Operation]:
+    """Split a request into operations, after pyoxigraph has checked its syntax."""
+    try:
+        ox.Store().update(text, prefixes=PREFIXES)
+    except SyntaxError as error:
+        raise QuerySyntaxError.from_parser(error, "SPARQL update") from None
+    except Exception:  # a valid update may still fail on an empty store (e.g. LOAD)
+        pass
+    operations, current, prologue = [], [], _declared_prefixes()
+    for token in tokens(text):
+        if token.kind == "semicolon":
+            if current:
+                operations.append(Operation(prologue, current))
+            current = []
+        elif not current and token.kind == "word" and token.upper in ("PREFIX", "BASE"):
+            current.append(token)
+        elif current and current[0].upper in ("PREFIX", "BASE") and len(current) < 3:
+            current.append(token)
+            if len(current) == 3 or (current[0].upper == "BASE" and len(current) == 2):
+                prologue += text[current[0].start : current[-1].end] + "\n"
+                current = []
+        else:
+            current.append(token)
+    if current:
+        operations.append(Operation(prologue, current))
+    return operations
+
+
+def bind_protocol_dataset(text: str, using: list[str], using_named: list[str]) -> str:
+    """The update with the protocol's `using-graph-uri`/`using-named-graph-uri` parameters made
+    USING/USING NAMED clauses of each DELETE/INSERT ... WHERE operation.
+
+    The SPARQL 1.1 Protocol (2.2.3) makes it an error to give these parameters for an update
+    that has its own USING, USING NAMED or WITH."""
+    if not using and not using_named:
+        return text
+    clauses = " ".join(
+        [f"USING {_absolute_iri(iri, 'using-graph-uri')}" for iri in using]
+        + [f"USING NAMED {_absolute_iri(iri, 'using-named-graph-uri')}" for iri in using_named]
+    )
+    insertions: list[int] = []
+    for op in split_operations(text):
+        words = [w.upper for w in op.words]
+        if not words or words[0] not in ("WITH", "DELETE", "INSERT"):
+            continue
+        if len(words) > 1 and words[1] == "DATA":
+            continue
+        if "WITH" in words or "USING" in words:
+            raise InvalidInput(
+                "using-graph-uri and using-named-graph-uri cannot be given for an update that has "
+                "its own USING, USING NAMED or WITH (SPARQL 1.1 Protocol, 2.2.3)"
+            )
+        if words[:2] == ["DELETE", "WHERE"]:
+            continue  # DELETE WHERE has no dataset clause
+        insertions.append(op.words[words.index("WHERE")].start)
+    for offset in sorted(insertions, reverse=True):
+        text = f"{text[:offset]}{clauses} {text[offset:]}"
+    return text
+
+
+def _absolute_iri(value: str, parameter: str) -> str:
+    try:
+        return str(ox.NamedNode(value.strip()))
+    except ValueError as error:
+        raise InvalidInput(f"{parameter}: {value!r} is not an absolute IRI ({error})") from None
 
 
 def check_writable(changes: Changes) -> None:

@@ -272,6 +272,21 @@ def test_a_write_updates_the_inferences_before_it_returns(server):
     assert not server.get("/sparql", params={"query": query}).json()["boolean"]
 
 
+def test_using_graph_uri_limits_what_the_where_clause_sees(server):
+    ontology_graph = "https://w3id.org/alliance-kg/graph/ontology"
+    update = (
+        "INSERT { <urn:test:using> <urn:test:saw> ?s } "
+        "WHERE { ?s a <https://w3id.org/alliance-kg/ontology#SovereignState> }"
+    )
+    response = server.post(
+        "/sparql", data={"update": update, "using-graph-uri": ontology_graph}, headers=server.auth
+    )
+    assert response.status_code == 204, response.text
+    # The ontology graph describes no state: nothing was seen, nothing inserted.
+    query = "ASK { <urn:test:using> ?p ?o }"
+    assert not server.get("/sparql", params={"query": query}).json()["boolean"]
+
+
 def test_a_malformed_update_changes_nothing(server):
     before = server.get(
         "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}

@@ -53,3 +53,56 @@ def test_load_refuses_an_unknown_format_and_keeps_the_store(tmp_path):
     assert result.exit_code == 1
     assert "unknown RDF format" in result.stderr
     assert not (tmp_path / "store" / "current").exists()
+
+
+def test_using_graph_uri_sets_the_update_dataset(plain):
+    """SPARQL 1.1 Protocol 2.2.3: the WHERE clause sees the graphs the parameters name."""
+    update = "INSERT { <urn:copy> <urn:p> ?o } WHERE { <urn:s> <urn:p> ?o }"
+    response = plain.post(
+        "/sparql",
+        data={"update": update, "using-graph-uri": "urn:g"},
+        headers=plain.auth,
+    )
+    assert response.status_code == 204, response.text
+    assert ask(plain, "ASK { <urn:copy> <urn:p> <urn:o2> }")
+    assert not ask(plain, "ASK { <urn:copy> <urn:p> <urn:o> }")
+
+
+def test_using_named_graph_uri_sets_the_named_graphs(plain):
+    update = "INSERT { <urn:named> <urn:p> ?o } WHERE { GRAPH ?g { <urn:s> <urn:p> ?o } }"
+    response = plain.post(
+        "/sparql?using-named-graph-uri=urn:g",
+        data=update,
+        headers={**plain.auth, "Content-Type": "application/sparql-update"},
+    )
+    assert response.status_code == 204, response.text
+    assert ask(plain, "ASK { <urn:named> <urn:p> <urn:o2> }")
+
+
+@pytest.mark.parametrize(
+    ("update", "words"),
+    [
+        ("WITH <urn:g> INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }", "own USING"),
+        ("INSERT { <urn:a> <urn:b> ?o } USING <urn:g> WHERE { ?s ?p ?o }", "own USING"),
+    ],
+)
+def test_using_graph_uri_with_using_or_with_in_the_update_is_a_400(plain, update, words):
+    response = plain.post(
+        "/sparql", data={"update": update, "using-graph-uri": "urn:g"}, headers=plain.auth
+    )
+    assert response.status_code == 400
+    assert words in response.text
+    assert "2.2.3" in response.text
+
+
+def test_using_graph_uri_must_be_an_absolute_iri(plain):
+    response = plain.post(
+        "/sparql",
+        data={
+            "update": "INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }",
+            "using-graph-uri": "g x",
+        },
+        headers=plain.auth,
+    )
+    assert response.status_code == 400
+    assert "using-graph-uri" in response.text

@@ -10,6 +10,7 @@ import pytest
 from graph.build import build
 from graph.reasoner import Reasoner
 from graph.store import KnowledgeStore, StoreLocation
+from graph.updates import bind_protocol_dataset
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, UPDATES_GRAPH
 from tests.helpers import run_cli
 
@@ -155,3 +156,15 @@ def test_reason_command_reports_an_unknown_format(tmp_path):
     result = run_cli("reason", "--ontology", "ontology/alliance.ttl", path)
     assert result.exit_code == 1
     assert "unknown RDF format" in result.stderr
+
+
+def test_protocol_dataset_becomes_using_clauses_of_each_modify_operation():
+    text = (
+        "PREFIX ex: <urn:ex:> INSERT DATA { ex:a ex:b ex:c } ; "
+        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ex:q ?o }"
+    )
+    bound = bind_protocol_dataset(text, ["urn:g1"], ["urn:g2"])
+    assert bound.count("USING <urn:g1> USING NAMED <urn:g2> WHERE") == 1
+    assert bound.startswith("PREFIX ex: <urn:ex:> INSERT DATA { ex:a ex:b ex:c } ;")
+    assert bound.endswith("DELETE WHERE { ?s ex:q ?o }")
+    assert bind_protocol_dataset(text, [], []) == text
