@@ -96,7 +96,8 @@ def start_server(tmp: Path, sources: list[Source] | None, *extra: str) -> Server
         *extra,
     ]
     log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own, so that a test can kill the master and its workers together.
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

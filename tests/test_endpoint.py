@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import signal
+import threading
+import time
 
 import pytest
 import rdflib
+import requests
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
+
+from tests.conftest import start_server, stop_server
 
 STATES = (
     "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#SovereignState> } ORDER BY ?s"
@@ -160,7 +168,6 @@ def test_default_formats_without_accept(server):
 
 
 def requests_get_without_accept(server, query):
-    import requests
 
     session = requests.Session()
     session.headers.pop("Accept", None)
@@ -227,7 +234,6 @@ def test_cors_for_reads_not_writes(server):
 
 
 def requests_options(server):
-    import requests
 
     return requests.options(
         server.url + "/sparql",
@@ -285,6 +291,35 @@ def test_using_graph_uri_limits_what_the_where_clause_sees(server):
     # The ontology graph describes no state: nothing was seen, nothing inserted.
     query = "ASK { <urn:test:using> ?p ?o }"
     assert not server.get("/sparql", params={"query": query}).json()["boolean"]
+
+
+def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, sources):
+    tmp = tmp_path_factory.mktemp("sigkill")
+    running = start_server(tmp, sources)
+    try:
+        update = "INSERT DATA { <urn:test:durable> <urn:test:p> <urn:test:o> }"
+        gsp = "<urn:test:s> <urn:test:p> <urn:test:gsp> .\n"
+        assert (
+            running.post("/sparql", data={"update": update}, headers=running.auth).status_code
+            == 204
+        )
+        put = requests.put(
+            running.url + "/store?graph=urn:test:g",
+            data=gsp,
+            headers={**running.auth, "Content-Type": "application/n-triples"},
+        )
+        assert put.status_code == 201
+    finally:
+        os.killpg(
+            running.process.pid, signal.SIGKILL
+        )  # master and workers, right after the answers
+        running.process.wait()
+    restarted = start_server(tmp, None)
+    try:
+        ask = "ASK { <urn:test:durable> <urn:test:p> <urn:test:o> . GRAPH <urn:test:g> { ?s ?p <urn:test:gsp> } }"
+        assert restarted.get("/sparql", params={"query": ask}).json()["boolean"]
+    finally:
+        stop_server(restarted)
 
 
 def test_a_malformed_update_changes_nothing(server):
@@ -402,7 +437,6 @@ def test_graph_store_needs_the_token_and_a_target(server):
 
 
 def requests_put(server, graph, body, headers):
-    import requests
 
     return requests.put(
         server.url + "/store", params={"graph": graph}, data=body, headers=headers, timeout=30
@@ -410,13 +444,11 @@ def requests_put(server, graph, body, headers):
 
 
 def requests_head(server, graph):
-    import requests
 
     return requests.head(server.url + "/store", params={"graph": graph}, timeout=30)
 
 
 def requests_delete(server, graph):
-    import requests
 
     return requests.delete(
         server.url + "/store", params={"graph": graph}, headers=server.auth, timeout=30
@@ -433,7 +465,6 @@ def test_json_errors_are_plain_text(server):
 
 
 def test_entity_iris_dereference_with_303(server):
-    import requests
 
     html = requests.get(
         server.url + "/id/Japan", headers={"Accept": "text/html"}, allow_redirects=False, timeout=30
@@ -492,10 +523,6 @@ def test_saved_queries_api(server):
 
 
 def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
-    import threading
-    import time
-
-    from tests.conftest import start_server
 
     slow = start_server(tmp_path_factory.mktemp("slow"), sources, "--query-timeout", "1")
     try:
@@ -550,7 +577,6 @@ def test_void_description(server):
     ],
 )
 def test_dumps_parse_back(server, selection, extension, fmt):
-    import gzip
 
     response = server.get(f"/dumps/{selection}.{extension}.gz")
     assert response.status_code == 200
