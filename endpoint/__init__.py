@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from endpoint.cache import AnswerCache
 from graph.maintain import Maintainer
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["alliance_kg_store"] = store
     app.extensions["alliance_kg_maintainer"] = Maintainer(store)
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
+    app.extensions["alliance_kg_cache"] = AnswerCache()
     # Queries run on this pool so that a request can stop waiting for one at the time limit.
     app.extensions["alliance_kg_query_pool"] = ThreadPoolExecutor(settings.query_threads)
     errors.register(app)

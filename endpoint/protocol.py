@@ -6,11 +6,13 @@ import concurrent.futures
 import hmac
 import io
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, copy_current_request_context, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError
 from endpoint.negotiation import (
     GRAPH_TYPES,
@@ -155,7 +157,29 @@ def run_query(text: str) -> Response:
         "default_graphs": default or None,
         "named_graphs": named or None,
     }
-    return with_deadline(lambda: respond(store().query(text, **options), text))
+    if not cacheable(text):
+        return with_deadline(lambda: respond(store().query(text, **options), text))
+    parts = ("sparql", text, view, *default, "\n", *named)
+    return cached(
+        answer_cache(),
+        parts,
+        lambda: with_deadline(lambda: respond(store().query(text, **options), text)),
+    )
+
+
+def answer_cache() -> AnswerCache:
+    return current_app.extensions["alliance_kg_cache"]
+
+
+@contextmanager
+def writing():
+    """Serialise writes; after each, make it durable and start a new dataset version."""
+    with current_app.extensions["alliance_kg_write_lock"]:
+        try:
+            yield
+            store().flush()
+        finally:
+            answer_cache().changed()
 
 
 def with_deadline(work):
@@ -249,12 +273,11 @@ def run_update(text: str) -> Response:
     authorise()
     _refuse_remote(text)
     text = bind_protocol_dataset(text, _values("using-graph-uri"), _values("using-named-graph-uri"))
-    with current_app.extensions["alliance_kg_write_lock"]:
+    with writing():
         if settings().plain:
             store().update(text)
         else:
             current_app.extensions["alliance_kg_maintainer"].apply_update(text)
-        store().flush()
     return Response(status=204)
 
 

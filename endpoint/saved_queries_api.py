@@ -7,10 +7,11 @@ from html import escape
 
 from flask import Blueprint, Response, request
 
+from endpoint.cache import cacheable, cached
 from endpoint.errors import HTTPError
 from endpoint.negotiation import HTML, JSON, negotiate
 from endpoint.pages import page
-from endpoint.protocol import respond, settings, store
+from endpoint.protocol import answer_cache, respond, settings, store, with_deadline
 from graph.saved_queries import find_saved_query, load_saved_queries
 from queries import QUERIES_DIR
 
@@ -59,10 +60,14 @@ def run(name: str) -> Response:
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     text = saved.prepare(values)
     view = request.args.get("dataset") or "all"
-    results = store().query(text, view=None if settings().plain else view)
-    if request.args.get("format") == "rows":
-        return _rows(results)
-    return respond(results, text)
+
+    def answer() -> Response:
+        results = store().query(text, view=None if settings().plain else view)
+        return _rows(results) if request.args.get("format") == "rows" else respond(results, text)
+
+    if not cacheable(text):
+        return with_deadline(answer)
+    return cached(answer_cache(), ("saved", name, text, view), lambda: with_deadline(answer))
 
 
 def _rows(results) -> Response:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
-from endpoint.protocol import _chosen, authorise, settings, store
+from endpoint.protocol import _chosen, authorise, settings, store, writing
 from graph.maintain import UpdateReport
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
@@ -102,16 +102,17 @@ def _write_home(graph: str | None):
     return ox.DefaultGraph() if settings().plain else ox.NamedNode(UPDATES_GRAPH)
 
 
-def _apply(changes: Changes) -> None:
+def _apply(changes: Changes, drop_graph: str | None = None) -> None:
     check_writable(changes)
-    with current_app.extensions["alliance_kg_write_lock"]:
+    with writing():
         if settings().plain:
             for quad in changes.removed:
                 store().raw.remove(quad)
             store().raw.extend(changes.added)
         else:
             current_app.extensions["alliance_kg_maintainer"].apply_changes(changes, UpdateReport())
-        store().flush()
+        if drop_graph is not None:
+            store().raw.remove_graph(ox.NamedNode(drop_graph))
 
 
 @bp.route("/store", methods=["PUT", "POST"])
@@ -135,7 +136,5 @@ def delete() -> Response:
     if not _exists(graph):
         raise HTTPError(404, f"no graph <{graph}> in this store")
     home = _write_home(graph)
-    _apply(Changes(removed=list(store().raw.quads_for_pattern(None, None, None, home))))
-    if graph is not None:
-        store().raw.remove_graph(ox.NamedNode(graph))
+    _apply(Changes(removed=list(store().raw.quads_for_pattern(None, None, None, home))), graph)
     return Response(status=204)
