@@ -437,6 +437,13 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
     "--cors-origin", default="*", show_default=True, help="Origin allowed to read by CORS."
 )
 @click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
+@click.option(
+    "--query-workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Query processes: queries evaluated at once (each can be stopped at the time limit).",
+)
 def serve_command(
     store_path: Path,
     host: str,
@@ -446,6 +453,7 @@ def serve_command(
     query_timeout: float,
     cors_origin: str,
     threads: int,
+    query_workers: int,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
     a query page on /. Runs under gunicorn; with no store built yet, builds the article graph.
@@ -476,7 +484,8 @@ def serve_command(
         if not token:
             raise InvalidInput(f"the write token file {write_token_file} is empty")
     config = {"store": str(store_path), "plain": plain, "write_token": token,
-              "query_timeout": query_timeout, "cors_origin": cors_origin}  # fmt: skip
+              "query_timeout": query_timeout, "cors_origin": cors_origin,
+              "query_workers": query_workers}  # fmt: skip
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )

@@ -6,15 +6,16 @@ given overrides. The store is opened once per process and attached to the app.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from flask import Flask
 
 from endpoint.cache import AnswerCache
+from endpoint.runner import QueryRunner, Snapshots
 from graph.maintain import Maintainer
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 
@@ -30,7 +31,7 @@ class Settings:
     cors_origin: str = "*"
     max_body_bytes: int = 1_000_000
     max_result_bytes: int = 200_000_000
-    query_threads: int = 16
+    query_workers: int = 2
 
     @classmethod
     def from_environment(cls, overrides: dict | None = None) -> Settings:
@@ -66,8 +67,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["alliance_kg_maintainer"] = Maintainer(store)
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
     app.extensions["alliance_kg_cache"] = AnswerCache()
-    # Queries run on this pool so that a request can stop waiting for one at the time limit.
-    app.extensions["alliance_kg_query_pool"] = ThreadPoolExecutor(settings.query_threads)
+    # Queries run in processes that can be killed at the time limit, on snapshots of the store.
+    snapshots = Snapshots(store, Path(settings.store) / "snapshots")
+    app.extensions["alliance_kg_snapshots"] = snapshots
+    runner = QueryRunner(snapshots, settings.query_workers)
+    app.extensions["alliance_kg_runner"] = runner
+    atexit.register(runner.close)
     errors.register(app)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(store_protocol.bp)

@@ -70,10 +70,11 @@ and the inferred triples; choose a narrower dataset below.</p>
     return page("alliance-kg SPARQL endpoint", body)
 
 
-def results_page(results, text: str) -> Response:
+def results_page(results, text: str, is_graph: bool = False) -> Response:
+    """A page of query results: a boolean, solutions, or (`is_graph`) an iterable of triples."""
     if isinstance(results, ox.QueryBoolean):
         table = f"<p>{'true' if bool(results) else 'false'}</p>"
-    elif isinstance(results, ox.QueryTriples):
+    elif is_graph:
         rows = "".join(
             f"<tr><td>{_cell(t.subject)}</td><td>{_cell(t.predicate)}</td><td>{_cell(t.object)}</td></tr>"
             for t in results

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import hmac
 import io
+import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, copy_current_request_context, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from endpoint.cache import AnswerCache, cacheable, cached
@@ -25,6 +25,7 @@ from endpoint.negotiation import (
     negotiate,
 )
 from endpoint.pages import query_page, results_page
+from endpoint.runner import QueryRunner, raise_for
 from graph.sparql_text import tokens
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from graph.updates import bind_protocol_dataset
@@ -33,6 +34,7 @@ from ontology import PREFIXES
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 #: Other names clients use for the formats of ?format=.
 FORMAT_ALIASES = {
@@ -152,19 +154,66 @@ def run_query(text: str) -> Response:
     view = _single("dataset") or "all"
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
-    options = {
-        "view": None if settings().plain else view,
-        "default_graphs": default or None,
-        "named_graphs": named or None,
-    }
+    dataset = store().dataset(None if settings().plain else view, default or None, named or None)
+    return answer_query(text, dataset, ("sparql", view, *default, "\n", *named))
+
+
+def answer_query(text: str, dataset: dict, key: tuple[str, ...], rows: bool = False) -> Response:
+    """The response to a read query, from the answer cache or from a query process."""
     if not cacheable(text):
-        return with_deadline(lambda: respond(store().query(text, **options), text))
-    parts = ("sparql", text, view, *default, "\n", *named)
-    return cached(
-        answer_cache(),
-        parts,
-        lambda: with_deadline(lambda: respond(store().query(text, **options), text)),
-    )
+        return _evaluate(text, dataset, rows)
+    return cached(answer_cache(), (*key, text, str(rows)), lambda: _evaluate(text, dataset, rows))
+
+
+def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
+    """Run the query in a query process, under the time limit; pyoxigraph writes the result in
+    the negotiated format there. HTML pages and JSON rows are made from its JSON or N-Triples."""
+    is_graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+    offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
+    media = offered[0] if rows else _chosen(offered, default=offered[0])
+    wire = offered[0] if media is HTML else media
+    if is_graph and media is HTML:
+        wire = GRAPH_TYPES[1]  # N-Triples, to read back for the page
+    request_ = {
+        "query": text,
+        "dataset": dataset,
+        "prefixes": PREFIXES,
+        "solutions_type": RESULT_TYPES[0].mime if is_graph else wire.mime,
+        "graph_type": wire.mime if is_graph else GRAPH_TYPES[0].mime,
+        "max_bytes": settings().max_result_bytes,
+    }
+    limit = settings().query_timeout
+    answer = raise_for(query_runner().run(request_, limit), settings().max_result_bytes)
+    if (answer["kind"] == "graph") != is_graph:
+        raise HTTPError(400, "the query's form could not be told from its text")
+    if rows:
+        if answer["kind"] != "solutions":
+            raise HTTPError(400, "format=rows is for SELECT queries")
+        return rows_response(ox.parse_query_results(answer["body"], RESULT_FORMATS["json"]))
+    if media is HTML:
+        if is_graph:
+            return results_page(list(ox.parse(answer["body"], RDF_FORMATS["nt"])), text, True)
+        return results_page(ox.parse_query_results(answer["body"], RESULT_FORMATS["json"]), text)
+    return Response(answer["body"], mimetype=media.mime, headers={"Vary": "Accept"})
+
+
+def rows_response(results) -> Response:
+    """SELECT results as a JSON array of objects, one per row, values as plain strings."""
+    names = [v.value for v in results.variables]
+    rows = [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
+    return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these words after the prologue."""
+    for token in tokens(text):
+        if token.kind == "word" and token.upper in QUERY_FORMS:
+            return token.upper
+    return None
+
+
+def query_runner() -> QueryRunner:
+    return current_app.extensions["alliance_kg_runner"]
 
 
 def answer_cache() -> AnswerCache:
@@ -173,58 +222,14 @@ def answer_cache() -> AnswerCache:
 
 @contextmanager
 def writing():
-    """Serialise writes; after each, make it durable and start a new dataset version."""
+    """Serialise writes; after each, make it durable, snapshot it for the query processes and
+    start a new dataset version."""
     with current_app.extensions["alliance_kg_write_lock"]:
         try:
             yield
-            store().flush()
         finally:
+            current_app.extensions["alliance_kg_snapshots"].renew()
             answer_cache().changed()
-
-
-def with_deadline(work):
-    """Run a query (evaluation and serialisation) on the query pool and wait at most the
-    configured time for it. pyoxigraph cannot cancel a running query, so a query past the limit
-    runs on in its pool thread until it ends; the client gets a clear 503 at once, and other
-    clients are served by the other threads."""
-    pool = current_app.extensions["alliance_kg_query_pool"]
-    limit = settings().query_timeout
-    future = pool.submit(copy_current_request_context(work))
-    try:
-        return future.result(timeout=limit)
-    except concurrent.futures.TimeoutError:
-        raise HTTPError(
-            503,
-            f"the query did not finish within the limit of {limit:g} s; "
-            "narrow it (a LIMIT, more specific patterns) or ask for a longer --query-timeout",
-            {"Retry-After": "60"},
-        ) from None
-
-
-def respond(results, text: str = "") -> Response:
-    """Serialise results in the negotiated format (pyoxigraph does the writing)."""
-    is_graph = isinstance(results, ox.QueryTriples)
-    offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
-    media = _chosen(offered, default=offered[0])
-    if media is HTML:
-        return results_page(results, text)
-    buffer = io.BytesIO()
-    if is_graph:
-        ox.serialize(
-            results,
-            buffer,
-            RDF_FORMATS[media.name],
-            prefixes=PREFIXES if media.name == "ttl" else None,
-        )
-    else:
-        results.serialize(buffer, RESULT_FORMATS[media.name])
-    body = buffer.getvalue()
-    if len(body) > settings().max_result_bytes:
-        raise HTTPError(
-            413,
-            f"the result is over the limit of {settings().max_result_bytes} bytes: add a LIMIT",
-        )
-    return Response(body, mimetype=media.mime, headers={"Vary": "Accept"})
 
 
 def _chosen(offered: tuple[MediaType, ...], default: MediaType) -> MediaType:

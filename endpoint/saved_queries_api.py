@@ -7,12 +7,12 @@ from html import escape
 
 from flask import Blueprint, Response, request
 
-from endpoint.cache import cacheable, cached
 from endpoint.errors import HTTPError
 from endpoint.negotiation import HTML, JSON, negotiate
 from endpoint.pages import page
-from endpoint.protocol import answer_cache, respond, settings, store, with_deadline
+from endpoint.protocol import answer_query, settings, store
 from graph.saved_queries import find_saved_query, load_saved_queries
+from graph.store import DATASET_VIEWS
 from queries import QUERIES_DIR
 
 bp = Blueprint("saved_queries", __name__)
@@ -60,20 +60,8 @@ def run(name: str) -> Response:
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     text = saved.prepare(values)
     view = request.args.get("dataset") or "all"
-
-    def answer() -> Response:
-        results = store().query(text, view=None if settings().plain else view)
-        return _rows(results) if request.args.get("format") == "rows" else respond(results, text)
-
-    if not cacheable(text):
-        return with_deadline(answer)
-    return cached(answer_cache(), ("saved", name, text, view), lambda: with_deadline(answer))
-
-
-def _rows(results) -> Response:
-    """SELECT results as a JSON array of objects, one per row, values as plain strings."""
-    if not hasattr(results, "variables"):
-        raise HTTPError(400, "format=rows is for SELECT queries")
-    names = [v.value for v in results.variables]
-    rows = [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
-    return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
+    if view not in DATASET_VIEWS:
+        raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
+    dataset = store().dataset(None if settings().plain else view)
+    rows = request.args.get("format") == "rows"
+    return answer_query(text, dataset, ("saved", name, view), rows=rows)

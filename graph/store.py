@@ -19,6 +19,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from graph.errors import InvalidInput, QuerySyntaxError, StoreNotFound, StoreUnavailable
+from graph.query_worker import query_options
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
@@ -143,19 +144,35 @@ class KnowledgeStore:
         or (view None, as a plain SPARQL store) the store's own default graph. The project's
         prefixes are predeclared, so queries may use `akg:`, `id:` and the rest without PREFIX.
         """
-        options: dict = {"prefixes": PREFIXES}
-        if default_graphs is not None:
-            options["default_graph"] = _graph_names(default_graphs, "default-graph-uri")
-        elif view == "all":
-            options["use_default_graph_as_union"] = True
-        elif view is not None:
-            options["default_graph"] = [ox.NamedNode(g) for g in self.view_graphs(view)]
-        if named_graphs is not None:
-            options["named_graphs"] = _graph_names(named_graphs, "named-graph-uri")
+        options = query_options(self.dataset(view, default_graphs, named_graphs), PREFIXES)
         try:
             return self._store.query(sparql, **options)
         except SyntaxError as error:
             raise QuerySyntaxError.from_parser(error, "SPARQL query") from None
+
+    def dataset(
+        self,
+        view: DatasetView | None = "all",
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> dict:
+        """A query's dataset as plain data: `default_graph` (graph IRIs) or `union` (every
+        graph), and `named_graphs`; no key for the store's own default graph and all its graphs.
+        Raises InvalidInput for a graph name that is not an IRI."""
+        dataset: dict = {}
+        if default_graphs is not None:
+            dataset["default_graph"] = [
+                g.value for g in _graph_names(default_graphs, "default-graph-uri")
+            ]
+        elif view == "all":
+            dataset["union"] = True
+        elif view is not None:
+            dataset["default_graph"] = self.view_graphs(view)
+        if named_graphs is not None:
+            dataset["named_graphs"] = [
+                g.value for g in _graph_names(named_graphs, "named-graph-uri")
+            ]
+        return dataset
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update in one transaction."""

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -522,8 +523,20 @@ def test_saved_queries_api(server):
     assert server.get("/api/queries/nope").status_code == 404
 
 
-def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
+def cpu_seconds(session: int) -> float:
+    """CPU time used so far by the live processes of a session (the server and its children)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == session:  # field 6 of stat, the session id
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
+
+def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
     slow = start_server(tmp_path_factory.mktemp("slow"), sources, "--query-timeout", "1")
     try:
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -541,9 +554,14 @@ def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory
         assert response.status_code == 503
         assert "did not finish within the limit of 1 s" in response.text
         assert time.monotonic() - started < 10
+        # The query was stopped, not abandoned: the server's processes are idle again.
+        time.sleep(0.5)
+        before = cpu_seconds(slow.process.pid)
+        time.sleep(2)
+        assert cpu_seconds(slow.process.pid) - before < 0.5
+        assert slow.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
     finally:
-        slow.process.kill()  # the runaway query would hold a graceful shutdown until it ends
-        slow.process.wait(10)
+        stop_server(slow)
 
 
 # The dataset: VoID, dumps, the ontology.

@@ -1,0 +1,183 @@
+"""Queries run in worker processes that can be killed: a time limit that really stops a query.
+
+pyoxigraph has no query timeout and no way to cancel a query from Python, and a thread cannot be
+stopped. So each query runs in a process of `graph.query_worker`, on a snapshot of the store;
+when a query passes the limit, its process is killed with SIGKILL (its CPU is freed at once),
+the client gets a 503 saying so, and a new process takes its place.
+
+Snapshots are RocksDB checkpoints (`Store.backup`: hard links to the immutable table files, made
+in tens of milliseconds), one after every write, taken under the write lock: a query sees the
+dataset as of the last acknowledged write, and never an open database shared with the writer.
+A snapshot is deleted when no worker has it open and a newer one exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from endpoint.errors import HTTPError
+from graph.errors import QuerySyntaxError
+from graph.query_worker import read_message, write_message
+from graph.store import KnowledgeStore
+
+log = logging.getLogger(__name__)
+
+
+class Snapshots:
+    """Read-only checkpoints of the live store, in a directory of their own."""
+
+    def __init__(self, store: KnowledgeStore, directory: Path):
+        self.store = store
+        self.directory = directory
+        shutil.rmtree(directory, ignore_errors=True)  # leftovers of an earlier run
+        directory.mkdir(parents=True)
+        self._lock = threading.Lock()
+        self._in_use: dict[str, int] = {}
+        self.current = ""
+        self.renew()
+
+    def renew(self) -> None:
+        """Checkpoint the store as it is now; call it with writes excluded."""
+        path = self.directory / uuid.uuid4().hex
+        self.store.flush()
+        self.store.raw.backup(str(path))
+        with self._lock:
+            self.current = str(path)
+        self.collect()
+
+    def opened(self, old: str | None, new: str) -> None:
+        """A worker moves from snapshot `old` to `new`."""
+        if old is not None:
+            self.released(old)
+        with self._lock:
+            self._in_use[new] = self._in_use.get(new, 0) + 1
+
+    def released(self, path: str) -> None:
+        with self._lock:
+            self._in_use[path] -= 1
+
+    def collect(self) -> None:
+        with self._lock:
+            keep = {self.current} | {path for path, count in self._in_use.items() if count > 0}
+            self._in_use = {p: c for p, c in self._in_use.items() if c > 0}
+        for path in self.directory.iterdir():
+            if str(path) not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    snapshot: str | None = None
+
+    @classmethod
+    def start(cls) -> Worker:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "graph.query_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        return cls(process)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+
+
+class QueryRunner:
+    """A pool of query processes; `run` gives a query's serialised result within a time limit."""
+
+    def __init__(self, snapshots: Snapshots, workers: int):
+        self.snapshots = snapshots
+        self.size = workers
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(Worker.start())
+
+    def run(self, request: dict, limit: float) -> dict:
+        """Run `request` (see graph.query_worker) and return the worker's answer; a 503 if it
+        does not finish within `limit` seconds, counting the wait for a free worker."""
+        deadline = time.monotonic() + limit
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise _stopped(limit, "every query process was busy") from None
+        try:
+            snapshot = self.snapshots.current
+            if worker.snapshot != snapshot:
+                self.snapshots.opened(worker.snapshot, snapshot)
+                worker.snapshot = snapshot
+            write_message(worker.process.stdin, {**request, "snapshot": snapshot})
+            ready, _, _ = select.select(
+                [worker.process.stdout], [], [], max(0.0, deadline - time.monotonic())
+            )
+            if not ready:
+                self._replace(worker)
+                worker = None
+                raise _stopped(limit, "it was stopped")
+            answer = read_message(worker.process.stdout)
+            if answer is None:
+                raise OSError(f"it ended with exit status {worker.process.poll()}")
+            return answer
+        except OSError as error:  # the process died: a broken pipe or a truncated answer
+            log.error("query process failed: %s", error)
+            self._replace(worker)
+            worker = None
+            raise HTTPError(
+                500, "the query process failed: the server logged the details"
+            ) from None
+        finally:
+            if worker is not None:
+                self._idle.put(worker)
+
+    def _replace(self, worker: Worker) -> None:
+        worker.kill()
+        if worker.snapshot is not None:
+            self.snapshots.released(worker.snapshot)
+        self._idle.put(Worker.start())
+        self.snapshots.collect()
+
+    def close(self) -> None:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            worker.kill()
+
+
+def _stopped(limit: float, what: str) -> HTTPError:
+    return HTTPError(
+        503,
+        f"the query did not finish within the limit of {limit:g} s and {what}; narrow it "
+        "(a LIMIT, more specific patterns) or ask for a longer --query-timeout",
+        {"Retry-After": "60"},
+    )
+
+
+def raise_for(answer: dict, max_bytes: int) -> dict:
+    """The worker's answer, or the error it reports as the project's exception."""
+    if answer["ok"]:
+        return answer
+    if answer["error"] == "syntax":
+        raise QuerySyntaxError.from_parser(SyntaxError(answer["message"]), "SPARQL query")
+    if answer["error"] == "too-large":
+        raise HTTPError(413, f"the result is over the limit of {max_bytes} bytes: add a LIMIT")
+    log.error("query failed: %s", answer["message"])
+    raise HTTPError(500, "the query failed: the server logged the details")

@@ -1,0 +1,97 @@
+"""A query process: runs read-only SPARQL queries on a snapshot of the store.
+
+pyoxigraph cannot stop a query once it runs, so the endpoint runs each query in a process of
+this kind and kills the process (SIGKILL) when the query passes its time limit: the CPU is freed
+at once. The process reads snapshots (RocksDB checkpoints, made after every write) opened
+read-only, so it never shares an open database with the writer.
+
+Messages on stdin and stdout are pickled dicts, each preceded by its length (4 bytes, big-endian).
+A request names the snapshot, the query, its dataset and the media types to write solutions and
+graphs in; the answer is the result's kind and its serialisation, or an error. The process is
+started by the endpoint with `python -m graph.query_worker`; it ends when stdin closes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+import sys
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+HEADER = struct.Struct(">I")
+
+
+def read_message(stream: BinaryIO) -> dict | None:
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    payload = stream.read(size)
+    if len(payload) < size:
+        return None
+    return pickle.loads(payload)
+
+
+def write_message(stream: BinaryIO, message: dict) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def query_options(dataset: dict, prefixes: dict[str, str]) -> dict:
+    """pyoxigraph's query options for a dataset given as plain data (see KnowledgeStore.dataset)."""
+    options: dict = {"prefixes": prefixes}
+    if dataset.get("default_graph") is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in dataset["default_graph"]]
+    elif dataset.get("union"):
+        options["use_default_graph_as_union"] = True
+    if dataset.get("named_graphs") is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in dataset["named_graphs"]]
+    return options
+
+
+def run(store: ox.Store, request: dict) -> dict:
+    """Evaluate one query and serialise its result; never raises."""
+    try:
+        options = query_options(request["dataset"], request["prefixes"])
+        results = store.query(request["query"], **options)
+        buffer = io.BytesIO()
+        if isinstance(results, ox.QueryTriples):
+            kind = "graph"
+            fmt = ox.RdfFormat.from_media_type(request["graph_type"])
+            prefixes = request["prefixes"] if fmt == ox.RdfFormat.TURTLE else None
+            ox.serialize(results, buffer, fmt, prefixes=prefixes)
+        else:
+            kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
+            results.serialize(
+                buffer, ox.QueryResultsFormat.from_media_type(request["solutions_type"])
+            )
+            if buffer.tell() > request["max_bytes"]:
+                return {"ok": False, "error": "too-large"}
+        body = buffer.getvalue()
+        if len(body) > request["max_bytes"]:
+            return {"ok": False, "error": "too-large"}
+        return {"ok": True, "kind": kind, "body": body}
+    except SyntaxError as error:
+        return {"ok": False, "error": "syntax", "message": str(error)}
+    except Exception as error:  # reported to the endpoint, which logs it and answers 500
+        return {"ok": False, "error": "failed", "message": f"{type(error).__name__}: {error}"}
+
+
+def main() -> None:
+    requests, answers = sys.stdin.buffer, os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr  # nothing else may write on the answer channel
+    store, opened = None, None
+    while (request := read_message(requests)) is not None:
+        if request["snapshot"] != opened:
+            store = None  # close the previous snapshot before opening the next
+            store, opened = ox.Store.read_only(request["snapshot"]), request["snapshot"]
+        write_message(answers, run(store, request))
+
+
+if __name__ == "__main__":
+    main()
