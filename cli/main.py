@@ -15,19 +15,12 @@ from pathlib import Path
 
 import click
 import pyoxigraph as ox
-import rdflib
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.build import build, build_steps
 from graph.errors import AllianceKGError, InvalidInput, ValidationFailed
-from graph.explain import explain_triple
-from graph.export import export
 from graph.files import load_file, open_rdf, rdf_format
-from graph.maintain import apply_update
-from graph.reasoner import Reasoner
-from graph.reference import reference_closure
 from graph.results import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -35,11 +28,9 @@ from graph.results import (
     write_results,
     write_triples,
 )
-from graph.saved_queries import find_saved_query, load_saved_queries, parse_saved_query
 from graph.sources import DEFAULT_SOURCES_DIR, discover_sources
 from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_store_path
 from graph.terms import display, parse_term
-from graph.validate import validate_sources
 from ontology import RULES_DIR
 from queries import QUERIES_DIR
 
@@ -132,6 +123,8 @@ def build_command(store_path: Path, source_dirs: tuple[Path, ...]) -> None:
     Example:
       alliance-kg build --store data/store --sources graph/sources --sources ~/more-sources
     """
+    from graph.build import build, build_steps
+
     sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
     location = StoreLocation(store_path)
     with progress_steps(build_steps(sources)) as step:
@@ -154,6 +147,8 @@ def validate_command(source_dirs: tuple[Path, ...]) -> None:
     Example:
       alliance-kg validate --sources graph/sources
     """
+    from graph.validate import validate_sources
+
     sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
     violations = validate_sources(sources)
     if violations:
@@ -217,6 +212,8 @@ def query_command(
 
 
 def _resolve_query(query: str | None, sparql: str | None, params: tuple[str, ...]) -> str:
+    from graph.saved_queries import find_saved_query, parse_saved_query
+
     if (query is None) == (sparql is None):
         raise InvalidInput("give exactly one of: a saved query's NAME, a FILE.rq, or --sparql TEXT")
     values = _parse_params(params)
@@ -252,6 +249,8 @@ def queries_command() -> None:
     Example:
       alliance-kg queries
     """
+    from graph.saved_queries import load_saved_queries
+
     table = Table("name", "summary", "parameters", box=None, pad_edge=False)
     for name, saved in load_saved_queries(QUERIES_DIR).items():
         parameters = ", ".join(
@@ -281,6 +280,8 @@ def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path)
       alliance-kg export --graphs asserted --format trig -o asserted.trig
       alliance-kg export --format ttl > all.ttl
     """
+    from graph.export import export
+
     store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
     with _output(output) as stream:
         count = export(store, graphs, fmt, stream)
@@ -336,6 +337,8 @@ def reason_command(
 
 
 def reason_fast(ontologies, data, no_rules: bool) -> list[ox.Triple]:
+    from graph.reasoner import Reasoner
+
     store = ox.Store()
     schema, facts = "urn:alliance-kg:ontology", "urn:alliance-kg:data"
     for path in ontologies:
@@ -353,6 +356,10 @@ def reason_fast(ontologies, data, no_rules: bool) -> list[ox.Triple]:
 
 
 def reason_owlrl(ontologies, data, no_rules: bool) -> list[ox.Triple]:
+    import rdflib
+
+    from graph.reference import reference_closure
+
     graph = rdflib.Graph()
     for path in [*ontologies, *data]:
         with open_rdf(path) as stream:
@@ -380,6 +387,8 @@ def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_
       alliance-kg explain id:United_States akg:alliedWith id:Japan
       alliance-kg explain id:Japan rdf:type akg:Actor --format json
     """
+    from graph.explain import explain_triple
+
     store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
     proof = explain_triple(store, parse_term(subject), parse_term(predicate), parse_term(object_))
     if fmt == "json":
@@ -404,6 +413,8 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
       alliance-kg update --sparql 'INSERT DATA { id:Philippines akg:memberOf id:US_Japan_Alliance }'
       alliance-kg update changes.ru
     """
+    from graph.maintain import apply_update
+
     if (file is None) == (sparql is None):
         raise InvalidInput("give exactly one of: a FILE.ru or --sparql TEXT")
     if file is not None:
@@ -473,6 +484,8 @@ def serve_command(
                 f"no store at {store_path}: "
                 f"load one with `alliance-kg load --store {store_path} FILE`"
             )
+        from graph.build import build
+
         click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
         with progress_steps(None) as step:
             build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)

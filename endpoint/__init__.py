@@ -16,7 +16,6 @@ from flask import Flask
 
 from endpoint.cache import AnswerCache
 from endpoint.runner import QueryRunner, Snapshots
-from graph.maintain import Maintainer
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 
 
@@ -64,7 +63,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     store = KnowledgeStore.open(StoreLocation(Path(settings.store)))
     app.extensions["alliance_kg_store"] = store
-    app.extensions["alliance_kg_maintainer"] = Maintainer(store)
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
     app.extensions["alliance_kg_cache"] = AnswerCache()
     # Queries run in processes that can be killed at the time limit, on snapshots of the store.

@@ -19,7 +19,6 @@ from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
 from endpoint.pages import page, term_link
 from endpoint.protocol import store
-from graph.explain import explain_triple
 from graph.terms import compact, parse_term
 from ontology import ID, INFERRED_GRAPH, PREFIXES
 
@@ -111,6 +110,8 @@ def html_page(name: str) -> Response:
 @bp.route("/explain")
 def explanation() -> Response:
     """Why a triple holds, as JSON or HTML by content negotiation (?s=IRI&p=IRI&o=TERM)."""
+    from graph.explain import explain_triple  # the reasoner's rules: loaded at the first use
+
     terms = []
     for key in ("s", "p", "o"):
         value = request.args.get(key)

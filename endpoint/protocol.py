@@ -212,6 +212,17 @@ def query_form(text: str) -> str | None:
     return None
 
 
+def maintainer():
+    """The reasoner that keeps the inferences current, made at the first write: importing it and
+    compiling its rules takes a few hundred milliseconds that startup need not wait for."""
+    from graph.maintain import Maintainer
+
+    extensions = current_app.extensions
+    if "alliance_kg_maintainer" not in extensions:
+        extensions["alliance_kg_maintainer"] = Maintainer(store())
+    return extensions["alliance_kg_maintainer"]
+
+
 def query_runner() -> QueryRunner:
     return current_app.extensions["alliance_kg_runner"]
 
@@ -282,7 +293,7 @@ def run_update(text: str) -> Response:
         if settings().plain:
             store().update(text)
         else:
-            current_app.extensions["alliance_kg_maintainer"].apply_update(text)
+            maintainer().apply_update(text)
     return Response(status=204)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
-from endpoint.protocol import _chosen, authorise, settings, store, writing
-from graph.maintain import UpdateReport
+from endpoint.protocol import _chosen, authorise, maintainer, settings, store, writing
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
 
@@ -110,7 +109,9 @@ def _apply(changes: Changes, drop_graph: str | None = None) -> None:
                 store().raw.remove(quad)
             store().raw.extend(changes.added)
         else:
-            current_app.extensions["alliance_kg_maintainer"].apply_changes(changes, UpdateReport())
+            from graph.maintain import UpdateReport
+
+            maintainer().apply_changes(changes, UpdateReport())
         if drop_graph is not None:
             store().raw.remove_graph(ox.NamedNode(drop_graph))
 

@@ -146,8 +146,27 @@ class SavedQuery:
         return bound
 
 
+#: Parsed files by path, with the (mtime, size) they were parsed at: a server reads the saved
+#: queries on every request, and parsing the YAML headers costs about a millisecond per file.
+_PARSED: dict[Path, tuple[tuple[int, int], SavedQuery]] = {}
+
+
 def parse_saved_query(path: Path) -> SavedQuery:
     """Read one `.rq` file: its `#+` header as YAML, its parameters from its variables."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise InvalidInput(f"cannot read the saved query {path}: {error.strerror}") from None
+    version = (stat.st_mtime_ns, stat.st_size)
+    known = _PARSED.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
+    saved = _parse(path)
+    _PARSED[path] = (version, saved)
+    return saved
+
+
+def _parse(path: Path) -> SavedQuery:
     text = path.read_text(encoding="utf-8")
     header = "\n".join(
         line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")

@@ -79,3 +79,13 @@ def test_no_iri_value_can_change_the_query(echo, suffix):
     except InvalidInput:
         return  # not a valid IRI: refused, nothing ran
     assert row["thing"] == ox.NamedNode(value.strip())  # surrounding blanks are trimmed
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("#+ summary: first\nSELECT * WHERE { ?s ?p ?o }\n")
+    assert parse_saved_query(path).summary == "first"
+    path.write_text("#+ summary: the second\nSELECT * WHERE { ?s ?p ?_o_iri }\n")
+    changed = parse_saved_query(path)
+    assert changed.summary == "the second"
+    assert [p.name for p in changed.parameters] == ["o"]
