@@ -1,8 +1,9 @@
-"""HTML pages: the query page and results as a table. Self-contained: no script or style is
-loaded from anywhere else, so they work offline."""
+"""HTML pages: the query page (YASGUI, served from this server) and results as a table. Nothing
+is loaded from anywhere else, so they work offline; a Content-Security-Policy holds them to it."""
 
 from __future__ import annotations
 
+import json
 from html import escape
 from urllib.parse import urlencode
 
@@ -40,34 +41,54 @@ DEFAULT_QUERY = (
 )
 
 
-def page(title: str, body: str) -> Response:
+#: Pages may load only what this server serves: no request leaves for the internet.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'"
+)
+
+
+def page(title: str, body: str, head: str = "") -> Response:
     html = (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+        f'<link rel=icon href="data:,"><style>{STYLE}</style>{head}</head>'
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
     )
-    return Response(html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
 
 
 def query_page() -> Response:
-    query = request.args.get("query") or sparql_prologue() + "\n" + DEFAULT_QUERY
+    """YASGUI on /sparql, with the plain form for browsers without JavaScript."""
+    asked = request.args.get("query")
+    example = sparql_prologue() + "\n" + DEFAULT_QUERY
     examples = "".join(
         f'<li><a href="/?{urlencode({"query": saved.text})}">{escape(name)}</a>: '
         f"{escape(saved.summary)}</li>"
         for name, saved in load_saved_queries(QUERIES_DIR).items()
     )
     formats = "".join(f'<option value="{name}">{label}</option>' for name, label in FORMAT_LABELS)
+    initial = json.dumps({"query": asked, "example": example}).replace("<", "\\u003c")
     body = f"""
 <p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology
-and the inferred triples; choose a narrower dataset below.</p>
+and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narrows them).</p>
+<div id=yasgui></div>
+<noscript>
 <form method=get action="/sparql">
-<textarea name=query aria-label="SPARQL query">{escape(query)}</textarea>
+<textarea name=query aria-label="SPARQL query">{escape(asked or example)}</textarea>
 <p><label>Results as <select name=format>{formats}</select></label>
 <label>Dataset <select name=dataset><option>all</option><option>asserted</option>
 <option>inferred</option><option>ontology</option></select></label>
 <button type=submit>Run</button></p>
 </form>
-<h2>Saved queries</h2><ul class=examples>{examples}</ul>"""
-    return page("alliance-kg SPARQL endpoint", body)
+</noscript>
+<h2>Saved queries</h2><ul class=examples>{examples}</ul>
+<script type="application/json" id=initial-query>{initial}</script>
+<script src="/static/yasgui/yasgui.min.js"></script>
+<script src="/static/query-page.js"></script>"""
+    head = '<link rel=stylesheet href="/static/yasgui/yasgui.min.css">'
+    return page("alliance-kg SPARQL endpoint", body, head)
 
 
 def results_page(results, text: str, is_graph: bool = False) -> Response:

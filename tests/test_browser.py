@@ -1,0 +1,111 @@
+"""The pages in real headless Chromium (Debian's, driven by Playwright), against the real server.
+
+Every request the browser makes is recorded: none may leave the server (users run offline)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import start_server, stop_server
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+if shutil.which(CHROMIUM) is None:
+    # .ci/run installs it and sets ALLIANCE_KG_REQUIRE_BROWSER, so CI never skips these.
+    if os.environ.get("ALLIANCE_KG_REQUIRE_BROWSER"):
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
+    pytest.skip(
+        "browser tests need Debian's chromium (apt-get install chromium)", allow_module_level=True
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sources):
+    running = start_server(tmp_path_factory.mktemp("browser"), sources)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.requests = []
+    page.errors = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
+    yield page
+    outside = [url for url in page.requests if not url.startswith((server.url, "data:", "blob:"))]
+    assert outside == [], "the page asked for something outside the server"
+    context.close()
+
+
+def test_the_query_page_runs_a_query_in_yasgui(page, server):
+    page.goto(server.url + "/")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "SovereignState" in page.evaluate("allianceKgYasgui.getTab().getQuery()")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table td")
+    text = page.inner_text(".yasr")
+    assert "Japan" in text and "Philippines" in text
+    assert page.errors == []
+
+
+def test_the_query_page_opens_a_given_query(page, server):
+    page.goto(server.url + "/?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert page.evaluate("allianceKgYasgui.getTab().getQuery()") == "ASK { ?s ?p ?o }"
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .booleanResult, .yasr_results:has-text('true')")
+    assert "true" in page.inner_text(".yasr").lower()
+
+
+def test_results_page_and_entity_page_link_to_each_other(page, server):
+    query = "SELECT ?state WHERE { ?state a akg:SovereignState } ORDER BY ?state"
+    page.goto(server.url + "/sparql?format=html&query=" + query.replace(" ", "%20"))
+    page.click("text=id:Japan")
+    page.wait_for_load_state()
+    assert "/page/id/Japan" in page.url
+    assert "Japan" in page.inner_text("h1")
+    assert page.errors == []
+
+
+def test_labels_are_escaped(page, server):
+    label = '<script>window.injected = true</script><img src=x onerror="window.injected = true">'
+    update = (
+        "INSERT DATA { <https://w3id.org/alliance-kg/id/Japan> "
+        f"<http://www.w3.org/2000/01/rdf-schema#label> '''{label}''' }}"
+    )
+    response = server.post("/sparql", data={"update": update}, headers=server.auth)
+    assert response.status_code == 204, response.text
+    try:
+        page.goto(server.url + "/page/id/Japan")
+        assert label in page.inner_text("body")
+        assert page.evaluate("window.injected === undefined")
+        page.goto(server.url + "/page/id/United_States")  # Japan appears among its links
+        assert page.evaluate("window.injected === undefined")
+        page.goto(
+            server.url
+            + "/sparql?format=html&query=SELECT%20*%20WHERE%20%7B%20id%3AJapan%20rdfs%3Alabel%20%3Fl%20%7D"
+        )
+        assert label in page.inner_text("table")
+        assert page.evaluate("window.injected === undefined")
+    finally:
+        server.post(
+            "/sparql", data={"update": update.replace("INSERT", "DELETE")}, headers=server.auth
+        )
