@@ -25,6 +25,8 @@ from flask import Response, request
 from graph.sparql_text import tokens
 
 VOLATILE_FUNCTIONS = {"RAND", "NOW", "UUID", "STRUUID", "BNODE"}
+#: Response headers stored with a cached answer.
+KEPT_HEADERS = ("Vary", "Link")
 #: Request headers and parameters that choose the response's format.
 FORMAT_INPUTS = ("format", "output")
 
@@ -135,7 +137,7 @@ def cached(cache: AnswerCache, parts: tuple[str, ...], compute) -> Response:
         return _with_validators(response, etag)
     response = compute()
     if response.status_code == 200 and not response.is_streamed:
-        headers = tuple((k, v) for k, v in response.headers.items() if k == "Vary")
+        headers = tuple((k, v) for k, v in response.headers.items() if k in KEPT_HEADERS)
         cache.put(etag, Answer(response.get_data(), response.content_type, headers), version)
     response.headers["X-Cache"] = "miss"
     return _with_validators(response, etag)

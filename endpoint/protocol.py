@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
 import pyoxigraph as ox
@@ -26,7 +26,7 @@ from endpoint.negotiation import (
 )
 from endpoint.pages import query_page, results_page
 from endpoint.runner import QueryRunner, raise_for
-from graph.sparql_text import tokens
+from graph.sparql_text import query_form, tokens
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
@@ -34,7 +34,6 @@ from ontology import PREFIXES
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 #: Other names clients use for the formats of ?format=.
 FORMAT_ALIASES = {
@@ -158,11 +157,39 @@ def run_query(text: str) -> Response:
     return answer_query(text, dataset, ("sparql", view, *default, "\n", *named))
 
 
-def answer_query(text: str, dataset: dict, key: tuple[str, ...], rows: bool = False) -> Response:
-    """The response to a read query, from the answer cache or from a query process."""
+def answer_query(
+    text: str,
+    dataset: dict,
+    key: tuple[str, ...],
+    rows: bool = False,
+    finish: Callable[[Response], None] | None = None,
+) -> Response:
+    """The response to a read query, from the answer cache or from a query process;
+    `finish` adds to a fresh response what is cached with it (such as paging links)."""
+
+    def compute() -> Response:
+        response = _evaluate(text, dataset, rows)
+        if finish is not None:
+            finish(response)
+        return response
+
     if not cacheable(text):
-        return _evaluate(text, dataset, rows)
-    return cached(answer_cache(), (*key, text, str(rows)), lambda: _evaluate(text, dataset, rows))
+        return compute()
+    return cached(answer_cache(), (*key, text, str(rows)), compute)
+
+
+def count_solutions(text: str, dataset: dict) -> int:
+    """How many solutions a SELECT query has (run like any other query, under the time limit)."""
+    request_ = {
+        "query": text,
+        "dataset": dataset,
+        "prefixes": PREFIXES,
+        "solutions_type": RESULT_TYPES[0].mime,
+        "graph_type": GRAPH_TYPES[0].mime,
+        "max_bytes": settings().max_result_bytes,
+    }
+    answer = raise_for(query_runner().run(request_, settings().query_timeout), 0)
+    return len(json.loads(answer["body"]).get("results", {}).get("bindings", []))
 
 
 def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
@@ -202,14 +229,6 @@ def rows_response(results) -> Response:
     names = [v.value for v in results.variables]
     rows = [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
     return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these words after the prologue."""
-    for token in tokens(text):
-        if token.kind == "word" and token.upper in QUERY_FORMS:
-            return token.upper
-    return None
 
 
 def maintainer():

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import yaml
 
 from graph.errors import InvalidInput, UnknownQuery
-from graph.sparql_text import where_group_start
+from graph.sparql_text import top_level_words, where_group_start
 from graph.terms import expand_iri
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -115,13 +115,18 @@ class SavedQuery:
     description: str = ""
     tags: tuple[str, ...] = ()
     defaults: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
     enumerate: tuple[str, ...] = ()
     pagination: int | None = None
     parameters: tuple[Parameter, ...] = ()
 
-    def prepare(self, values: dict[str, str]) -> str:
-        """The query text with the given values (and the defaults) bound."""
-        return bind_values(self.text, self.bind(values))
+    def prepare(self, values: dict[str, str], page: int | None = None) -> str:
+        """The query text with the given values (and the defaults) bound; for a paginated
+        query and a page number, limited to that page (without one, every row)."""
+        text = bind_values(self.text, self.bind(values))
+        if self.pagination and page is not None:
+            text += f"\nLIMIT {self.pagination} OFFSET {self.pagination * ((page or 1) - 1)}"
+        return text
 
     def bind(self, values: dict[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
         """Substitutions for the given values, the defaults filling the gaps."""
@@ -190,10 +195,23 @@ def _parse(path: Path) -> SavedQuery:
         description=str(meta.get("description", "")).strip(),
         tags=tuple(str(t) for t in meta.get("tags") or ()),
         defaults=_defaults(meta.get("defaults")),
+        examples=_defaults(meta.get("examples")),
         enumerate=tuple(str(e) for e in meta.get("enumerate") or ()),
-        pagination=int(meta["pagination"]) if meta.get("pagination") else None,
+        pagination=_pagination(path, text, meta.get("pagination")),
         parameters=tuple(parameters.values()),
     )
+
+
+def _pagination(path: Path, text: str, raw: object) -> int | None:
+    """grlc's `pagination: N`: pages of N rows, for a query without its own LIMIT or OFFSET."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise InvalidInput(f"{path}: pagination must be a positive number of rows, not {raw!r}")
+    words = top_level_words(text)
+    if "LIMIT" in words or "OFFSET" in words:
+        raise InvalidInput(f"{path}: a paginated query cannot have its own LIMIT or OFFSET")
+    return raw
 
 
 def _defaults(raw: object) -> dict[str, str]:

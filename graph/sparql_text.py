@@ -116,3 +116,19 @@ def where_group_start(text: str) -> int | None:
             first = token.start + 1 if first is None else first
         after_where = token.kind == "word" and token.upper == "WHERE"
     return first
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these words after the prologue."""
+    for token in tokens(text):
+        if token.kind == "word" and token.upper in QUERY_FORMS:
+            return token.upper
+    return None
+
+
+def top_level_words(text: str) -> list[str]:
+    """The query's keywords outside any group, upper-cased (solution modifiers among them)."""
+    return [t.upper for t in tokens(text) if t.kind == "word"]

@@ -1,0 +1,116 @@
+"""The saved-queries API: its OpenAPI 3.1 document (checked against the spec, then used to fuzz
+the real server with schemathesis) and paging with Link headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+
+from graph.saved_queries import load_saved_queries
+from queries import QUERIES_DIR
+from tests.conftest import start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sources):
+    running = start_server(tmp_path_factory.mktemp("openapi"), sources)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def document(server):
+    response = server.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    return response.json()
+
+
+def test_the_document_is_valid_openapi_3_1(document, server):
+    validate(document)  # raises on any violation of the OpenAPI 3.1 schema
+    assert document["openapi"] == "3.1.0"
+    assert document["servers"] == [{"url": server.url}]
+
+
+def test_every_saved_query_is_described_with_typed_examples(document):
+    saved = load_saved_queries(QUERIES_DIR)
+    assert {f"/api/queries/{name}" for name in saved} <= set(document["paths"])
+    for name, query in saved.items():
+        operation = document["paths"][f"/api/queries/{name}"]["get"]
+        assert operation["summary"] == query.summary
+        described = {p["name"]: p for p in operation["parameters"]}
+        for parameter in query.parameters:
+            entry = described[parameter.name]
+            assert entry["schema"]["type"] in ("string", "integer", "number", "boolean")
+            assert "example" in entry
+        assert {"format", "dataset"} <= set(described)
+        assert "application/sparql-results+json" in operation["responses"]["200"]["content"]
+
+
+def test_the_examples_run(document, server):
+    for path, item in document["paths"].items():
+        parameters = {
+            p["name"]: p["example"] for p in item["get"].get("parameters", []) if "example" in p
+        }
+        response = server.get(path, params=parameters)
+        assert response.status_code == 200, f"{path}: {response.text}"
+
+
+def test_the_api_never_fails_on_what_its_document_allows(document, server):
+    """Requests generated from the document (schemathesis): any value it allows gets an answer
+    the document describes (status, media type, schema), never a 500."""
+    api = schemathesis.openapi.from_dict(document)
+    api.config.update(base_url=server.url)
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert len(operations) == len(document["paths"])
+    for operation in operations:
+
+        @settings(max_examples=12, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(case=operation.as_strategy())
+        def check(case):
+            case.call_and_validate()
+
+        check()
+
+
+def test_paging_follows_link_headers(server):
+    url = "/api/queries/claims-by-attribution"
+    seen, pages = [], 0
+    response = server.get(url, params={"format": "rows"})
+    while True:
+        assert response.status_code == 200
+        rows = response.json()
+        assert len(rows) <= 10
+        seen.extend(r["claim"] for r in rows)
+        pages += 1
+        links = dict(
+            (rel, target)
+            for target, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers["Link"])
+        )
+        assert links["first"].endswith("page=1")
+        assert ("prev" in links) == (pages > 1)
+        if "next" not in links:
+            break
+        assert "format=rows" in links["next"]
+        response = server.get(links["next"].removeprefix(server.url))
+    assert pages == 4
+    assert len(seen) == 33 and len(set(seen)) == 33
+
+
+@pytest.mark.parametrize(
+    ("path", "page", "words"),
+    [
+        ("/api/queries/claims-by-attribution", "0", "expected a page number"),
+        ("/api/queries/claims-by-attribution", "two", "expected a page number"),
+        ("/api/queries/alliance-members", "2", "is not paginated"),
+    ],
+)
+def test_bad_pages_are_400s(server, path, page, words):
+    response = server.get(path, params={"page": page})
+    assert response.status_code == 400
+    assert words in response.text
