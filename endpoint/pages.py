@@ -23,6 +23,9 @@ td, th { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; verti
 th { background: #f3f3f3; }
 nav a { margin-right: 1rem; }
 .examples li { margin: 0.2rem 0; }
+.error { color: #a00; font-weight: bold; }
+pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }
+input { font-family: ui-monospace, monospace; min-width: 24rem; }
 """
 
 FORMAT_LABELS = [
@@ -64,7 +67,7 @@ def query_page() -> Response:
     asked = request.args.get("query")
     example = sparql_prologue() + "\n" + DEFAULT_QUERY
     examples = "".join(
-        f'<li><a href="/?{urlencode({"query": saved.text})}">{escape(name)}</a>: '
+        f'<li><a href="/?{escape(urlencode({"query": saved.text}))}">{escape(name)}</a>: '
         f"{escape(saved.summary)}</li>"
         for name, saved in load_saved_queries(QUERIES_DIR).items()
     )
@@ -93,6 +96,18 @@ and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narro
 
 def results_page(results, text: str, is_graph: bool = False) -> Response:
     """A page of query results: a boolean, solutions, or (`is_graph`) an iterable of triples."""
+    table = results_table(results, is_graph)
+    downloads = " ".join(
+        f'<a href="/sparql?{escape(urlencode({"query": text, "format": name}))}">{name}</a>'
+        for name in ("json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
+    )
+    edit = f'<a href="/?{escape(urlencode({"query": text}))}">edit the query</a>'
+    body = f"<nav>{edit} download: {downloads}</nav>{table}"
+    return page("Results", body)
+
+
+def results_table(results, is_graph: bool = False) -> str:
+    """Results as HTML: a boolean, a table of solutions, or a table of triples."""
     if isinstance(results, ox.QueryBoolean):
         table = f"<p>{'true' if bool(results) else 'false'}</p>"
     elif is_graph:
@@ -109,13 +124,7 @@ def results_page(results, text: str, is_graph: bool = False) -> Response:
             for row in results
         )
         table = f"<table><tr>{head}</tr>{rows}</table>"
-    downloads = " ".join(
-        f'<a href="/sparql?{urlencode({"query": text, "format": name})}">{name}</a>'
-        for name in ("json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
-    )
-    edit = f'<a href="/?{urlencode({"query": text})}">edit the query</a>'
-    body = f"<nav>{edit} download: {downloads}</nav>{table}"
-    return page("Results", body)
+    return table
 
 
 def _cell(term) -> str:

@@ -178,18 +178,39 @@ def answer_query(
     return cached(answer_cache(), (*key, text, str(rows)), compute)
 
 
-def count_solutions(text: str, dataset: dict) -> int:
-    """How many solutions a SELECT query has (run like any other query, under the time limit)."""
+def run_in_worker(text: str, dataset: dict, solutions_type: str, graph_type: str) -> dict:
+    """Run a query in a query process, under the time limit, with its result written in the
+    given media types; the answer (`kind`, `body`) or the error it reports, raised."""
     request_ = {
         "query": text,
         "dataset": dataset,
         "prefixes": PREFIXES,
-        "solutions_type": RESULT_TYPES[0].mime,
-        "graph_type": GRAPH_TYPES[0].mime,
+        "solutions_type": solutions_type,
+        "graph_type": graph_type,
         "max_bytes": settings().max_result_bytes,
     }
-    answer = raise_for(query_runner().run(request_, settings().query_timeout), 0)
-    return len(json.loads(answer["body"]).get("results", {}).get("bindings", []))
+    answer = query_runner().run(request_, settings().query_timeout)
+    return raise_for(answer, settings().max_result_bytes)
+
+
+def fetch_results(text: str, dataset: dict):
+    """A query's results as pyoxigraph objects, with whether they are a graph: for pages."""
+    answer = run_in_worker(text, dataset, RESULT_TYPES[0].mime, GRAPH_TYPES[1].mime)
+    is_graph = answer["kind"] == "graph"
+    return _read_back(answer, is_graph), is_graph
+
+
+def _read_back(answer: dict, is_graph: bool):
+    """Results the query process wrote as SPARQL JSON, or as N-Triples for a graph."""
+    if is_graph:
+        return list(ox.parse(answer["body"], RDF_FORMATS["nt"]))
+    return ox.parse_query_results(answer["body"], RESULT_FORMATS["json"])
+
+
+def count_solutions(text: str, dataset: dict) -> int:
+    """How many solutions a SELECT query has."""
+    results, is_graph = fetch_results(text, dataset)
+    return 0 if is_graph or isinstance(results, ox.QueryBoolean) else sum(1 for _ in results)
 
 
 def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
@@ -201,16 +222,12 @@ def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
     wire = offered[0] if media is HTML else media
     if is_graph and media is HTML:
         wire = GRAPH_TYPES[1]  # N-Triples, to read back for the page
-    request_ = {
-        "query": text,
-        "dataset": dataset,
-        "prefixes": PREFIXES,
-        "solutions_type": RESULT_TYPES[0].mime if is_graph else wire.mime,
-        "graph_type": wire.mime if is_graph else GRAPH_TYPES[0].mime,
-        "max_bytes": settings().max_result_bytes,
-    }
-    limit = settings().query_timeout
-    answer = raise_for(query_runner().run(request_, limit), settings().max_result_bytes)
+    answer = run_in_worker(
+        text,
+        dataset,
+        solutions_type=RESULT_TYPES[0].mime if is_graph else wire.mime,
+        graph_type=wire.mime if is_graph else GRAPH_TYPES[0].mime,
+    )
     if (answer["kind"] == "graph") != is_graph:
         raise HTTPError(400, "the query's form could not be told from its text")
     if rows:
@@ -218,9 +235,7 @@ def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
             raise HTTPError(400, "format=rows is for SELECT queries")
         return rows_response(ox.parse_query_results(answer["body"], RESULT_FORMATS["json"]))
     if media is HTML:
-        if is_graph:
-            return results_page(list(ox.parse(answer["body"], RDF_FORMATS["nt"])), text, True)
-        return results_page(ox.parse_query_results(answer["body"], RESULT_FORMATS["json"]), text)
+        return results_page(_read_back(answer, is_graph), text, is_graph)
     return Response(answer["body"], mimetype=media.mime, headers={"Vary": "Accept"})
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import HTML, JSON, negotiate
 from endpoint.openapi import openapi_document
-from endpoint.pages import page
-from endpoint.protocol import answer_query, count_solutions, settings, store
+from endpoint.pages import page, results_table
+from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
+from graph.errors import AllianceKGError
 from graph.saved_queries import find_saved_query, load_saved_queries
 from graph.store import DATASET_VIEWS
 from queries import QUERIES_DIR
@@ -47,7 +48,7 @@ def listing() -> Response:
     media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
     if media is HTML:
         items = "".join(
-            f'<li><a href="/api/queries/{escape(s.name)}?format=html">{escape(s.name)}</a>: '
+            f'<li><a href="/queries/{escape(s.name)}">{escape(s.name)}</a>: '
             f"{escape(s.summary)}</li>"
             for s in saved.values()
         )
@@ -97,6 +98,65 @@ def _page_number(saved) -> int:
 def _page_url(number: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
     return f"{request.base_url}?{urlencode([*args, ('page', str(number))])}"
+
+
+@bp.route("/queries/<name>")
+def query_page(name: str) -> Response:
+    """A saved query for people: its description, a form for its parameters, its results as a
+    table, download links, its SPARQL text and a way to open it in the query editor."""
+    saved = find_saved_query(QUERIES_DIR, name)
+    values = {k: v for k, v in request.args.items() if k not in RESERVED and v.strip()}
+    page_number = _page_number(saved)
+    status, error, table, text = 200, "", "", saved.text
+    try:
+        text = saved.prepare(values, page_number if saved.pagination else None)
+        results, is_graph = fetch_results(
+            text, store().dataset(None if settings().plain else "all")
+        )
+        table = results_table(results, is_graph)
+    except AllianceKGError as failure:
+        if failure.status >= 500:
+            raise
+        status, error = failure.status, f"<p class=error role=alert>{escape(str(failure))}</p>"
+    fields = "".join(_field(saved, p, values.get(p.name, "")) for p in saved.parameters)
+    api = f"/api/queries/{quote(name)}"
+    args = urlencode(values)
+    downloads = " ".join(
+        f'<a href="{escape(api + "?" + urlencode({**values, "format": fmt}))}">{label}</a>'
+        for fmt, label in (
+            ("csv", "CSV"),
+            ("tsv", "TSV"),
+            ("json", "SPARQL JSON"),
+            ("xml", "SPARQL XML"),
+            ("rows", "JSON rows"),
+        )
+    )
+    editor = escape("/?" + urlencode({"query": text}))
+    body = f"""
+<p class=summary>{escape(saved.summary)}</p>
+<p>{escape(saved.description)}</p>
+<form method=get action="/queries/{quote(name)}">{fields}
+<p><button type=submit>Run</button></p></form>
+{error}
+<nav><a class=open-in-editor href="{editor}">Open in the query page</a>
+ download: {downloads} <a href="{escape(api + "?" + args)}">API</a></nav>
+{table}
+<h2>SPARQL</h2><pre><code>{escape(text)}</code></pre>"""
+    response = page(f"Saved query: {name}", body)
+    response.status_code = status
+    return response
+
+
+def _field(saved, parameter, value: str) -> str:
+    default = saved.defaults.get(parameter.name)
+    example = saved.examples.get(parameter.name, default or "")
+    required = " required" if parameter.required and default is None else ""
+    hint = parameter.describe_type() + (f", default {default}" if default else "")
+    return (
+        f'<p><label>{escape(parameter.name)} <input name="{escape(parameter.name)}" '
+        f'value="{escape(value)}" placeholder="{escape(example)}"{required}></label> '
+        f"<small>{escape(hint)}</small></p>"
+    )
 
 
 @bp.route("/api/openapi.json")

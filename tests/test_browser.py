@@ -109,3 +109,24 @@ def test_labels_are_escaped(page, server):
         server.post(
             "/sparql", data={"update": update.replace("INSERT", "DELETE")}, headers=server.auth
         )
+
+
+def test_a_saved_query_page_runs_with_a_form_and_opens_in_the_editor(page, server):
+    page.goto(server.url + "/api/queries")
+    page.click("text=fact-source")
+    page.wait_for_load_state()
+    assert page.url.endswith("/queries/fact-source")
+    assert "1960" in page.inner_text("table")  # the defaults: when the treaty was signed
+    page.fill("input[name=s]", "id:Nippon_Steel_acquisition_of_US_Steel")
+    page.fill("input[name=p]", "akg:acquirer")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "id:Nippon_Steel" in page.inner_text("table")
+    page.click("a.open-in-editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    query = page.evaluate("allianceKgYasgui.getTab().getQuery()")
+    assert "VALUES" in query and "ontology#acquirer>" in query
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table td")
+    assert "Nippon_Steel" in page.inner_text(".yasr")
+    assert page.errors == []

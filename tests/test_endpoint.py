@@ -536,6 +536,21 @@ def cpu_seconds(session: int) -> float:
     return total
 
 
+def test_saved_query_pages(server):
+    response = server.get("/queries/fact-source", params={"s": "id:US_Japan_Security_Treaty"})
+    assert response.status_code == 200
+    assert "text/html" in response.headers["Content-Type"]
+    assert "1960" in response.text and "<table>" in response.text
+    assert 'href="/?query=' in response.text  # open in the query page
+    assert (
+        "/api/queries/fact-source?s=id%3AUS_Japan_Security_Treaty&amp;format=csv" in response.text
+    )
+    bad = server.get("/queries/fact-source", params={"s": "not an iri"})
+    assert bad.status_code == 400
+    assert "parameter &#x27;s&#x27;" in bad.text and "<form" in bad.text
+    assert server.get("/queries/no-such-query").status_code == 404
+
+
 def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
     slow = start_server(tmp_path_factory.mktemp("slow"), sources, "--query-timeout", "1")
     try:
