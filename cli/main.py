@@ -31,7 +31,7 @@ from graph.results import (
 from graph.sources import DEFAULT_SOURCES_DIR, discover_sources
 from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_store_path
 from graph.terms import display, parse_term
-from ontology import RULES_DIR
+from ontology import BASE, RULES_DIR
 from queries import QUERIES_DIR
 
 RDFLIB_FORMATS = {
@@ -427,6 +427,14 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
     click.echo(report.summary(), err=True)
 
 
+def _base_iri(value: str) -> str:
+    try:
+        ox.NamedNode(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not an absolute IRI ({error})") from None
+    return value if value.endswith(("/", "#")) else value + "/"
+
+
 @main.command("serve")
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -449,6 +457,13 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
 )
 @click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
 @click.option(
+    "--base-iri",
+    default=BASE,
+    show_default=True,
+    callback=lambda _ctx, _param, value: _base_iri(value),
+    help="The IRIs BASE_IRI/id/NAME are served at /id/NAME of this server.",
+)
+@click.option(
     "--query-workers",
     default=2,
     show_default=True,
@@ -465,6 +480,7 @@ def serve_command(
     cors_origin: str,
     threads: int,
     query_workers: int,
+    base_iri: str,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
     a query page on /. Runs under gunicorn; with no store built yet, builds the article graph.
@@ -498,7 +514,7 @@ def serve_command(
             raise InvalidInput(f"the write token file {write_token_file} is empty")
     config = {"store": str(store_path), "plain": plain, "write_token": token,
               "query_timeout": query_timeout, "cors_origin": cors_origin,
-              "query_workers": query_workers}  # fmt: skip
+              "query_workers": query_workers, "base_iri": base_iri}  # fmt: skip
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )

@@ -17,6 +17,7 @@ from flask import Flask
 from endpoint.cache import AnswerCache
 from endpoint.runner import QueryRunner, Snapshots
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
+from ontology import BASE
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Settings:
 
     store: str = ""
     plain: bool = False
+    #: The IRIs `<base_iri>id/NAME` are served at /id/NAME (Cool URIs: 303 to a page or document).
+    base_iri: str = BASE
     write_token: str = ""
     query_timeout: float = 30.0
     cors_origin: str = "*"

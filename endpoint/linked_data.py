@@ -17,10 +17,10 @@ from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
-from endpoint.pages import page, term_link
+from endpoint.pages import entity_space, page, term_link
 from endpoint.protocol import store
 from graph.terms import compact, parse_term
-from ontology import ID, INFERRED_GRAPH, PREFIXES
+from ontology import INFERRED_GRAPH, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
 
@@ -30,7 +30,7 @@ LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 
 def _entity(name: str) -> ox.NamedNode:
     try:
-        entity = ox.NamedNode(ID + name)
+        entity = ox.NamedNode(entity_space() + name)
     except ValueError:
         raise HTTPError(404, f"no resource named {name!r}") from None
     if next(store().raw.quads_for_pattern(entity, None, None, None), None) is None:

@@ -8,7 +8,7 @@ from html import escape
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Response, request
+from flask import Response, current_app, has_app_context, request
 
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
@@ -72,7 +72,8 @@ def query_page() -> Response:
         for name, saved in load_saved_queries(QUERIES_DIR).items()
     )
     formats = "".join(f'<option value="{name}">{label}</option>' for name, label in FORMAT_LABELS)
-    initial = json.dumps({"query": asked, "example": example}).replace("<", "\\u003c")
+    initial = json.dumps({"query": asked, "example": example, "entities": entity_space()})
+    initial = initial.replace("<", "\\u003c")
     body = f"""
 <p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology
 and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narrows them).</p>
@@ -131,9 +132,17 @@ def _cell(term) -> str:
     return "" if term is None else term_link(term)
 
 
+def entity_space() -> str:
+    """The IRIs this server dereferences at /id/NAME: `<base IRI>id/` (`--base-iri`)."""
+    if has_app_context():
+        return current_app.config["SETTINGS"].base_iri + "id/"
+    return ID
+
+
 def term_link(term) -> str:
     """A term as HTML: the graph's own IRIs link to their pages on this server."""
     if isinstance(term, ox.NamedNode):
-        href = "/id/" + term.value[len(ID) :] if term.value.startswith(ID) else term.value
+        space = entity_space()
+        href = "/id/" + term.value[len(space) :] if term.value.startswith(space) else term.value
         return f'<a href="{escape(href)}">{escape(compact(term))}</a>'
     return escape(display(term))

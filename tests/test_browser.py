@@ -63,6 +63,10 @@ def test_the_query_page_runs_a_query_in_yasgui(page, server):
     page.wait_for_selector(".yasr table td")
     text = page.inner_text(".yasr")
     assert "Japan" in text and "Philippines" in text
+    # The graph's own IRIs lead to their pages on this server.
+    page.click(".yasr table td a:text('id:Japan')")
+    page.wait_for_load_state()
+    assert page.url == server.url + "/page/id/Japan"
     assert page.errors == []
 
 

@@ -106,3 +106,30 @@ def test_using_graph_uri_must_be_an_absolute_iri(plain):
     )
     assert response.status_code == 400
     assert "using-graph-uri" in response.text
+
+
+def test_the_base_iri_is_configurable(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("base")
+    (tmp / "data.nt").write_text(
+        '<http://example.org/data/id/thing> <http://www.w3.org/2000/01/rdf-schema#label> "A thing" .\n'
+        "<http://example.org/data/id/thing> <urn:p> <http://example.org/data/id/other> .\n"
+    )
+    assert run_cli("load", "--store", tmp / "store", tmp / "data.nt").exit_code == 0
+    server = start_server(tmp, None, "--plain", "--base-iri", "http://example.org/data")
+    try:
+        response = server.get("/id/thing", allow_redirects=False, headers={"Accept": "text/turtle"})
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("/data/id/thing.ttl")
+        turtle = server.get("/data/id/thing.ttl").text
+        assert "A thing" in turtle
+        page = server.get("/page/id/thing").text
+        assert 'href="/id/other"' in page  # the graph's own IRIs link to this server
+        assert server.get("/id/nothing-here", allow_redirects=False).status_code == 404
+    finally:
+        stop_server(server)
+
+
+def test_a_bad_base_iri_is_refused():
+    result = run_cli("serve", "--base-iri", "not an iri", "--store", "/nonexistent")
+    assert result.exit_code != 0
+    assert "not an absolute IRI" in result.stderr

@@ -16,5 +16,18 @@
   if (initial.query) {
     tab.setQuery(initial.query);
   }
+  // The graph's own IRIs lead to their pages on this server, not to the IRI's host.
+  function localise(root) {
+    root.querySelectorAll("a[href]").forEach(function (link) {
+      var href = link.getAttribute("href");
+      if (href.indexOf(initial.entities) === 0) {
+        link.setAttribute("href", "/id/" + href.slice(initial.entities.length));
+        link.removeAttribute("target");
+      }
+    });
+  }
+  var results = document.getElementById("yasgui");
+  new MutationObserver(function () { localise(results); })
+    .observe(results, { childList: true, subtree: true });
   window.allianceKgYasgui = yasgui;
 })();
