@@ -1,36 +1,39 @@
 """Endpoint benchmark: `alliance-kg serve --plain` against `oxigraph serve`, and the answer cache.
 
-Both servers serve the same synthetic domain graph (100k triples by default) from their own
-on-disk store, on 127.0.0.1. The table gives, for each server: the time from start to the first
-answer; the median and 95th-percentile latency of three kinds of query (a lookup of one
-resource, a four-pattern join, a GROUP BY over the whole graph), sent one at a time and
-alternating between the servers so that both see the same machine; the throughput of lookups
-from several clients at once; and the resident memory of the server's processes afterwards.
-Every query text is unique (a numbered comment), so alliance-kg's answer cache never serves them.
+Both servers serve the same synthetic domain graph (200k triples by default) from their own
+on-disk store on 127.0.0.1. For three kinds of query (a lookup of one resource, a join of four
+patterns, a GROUP BY over the whole graph) and 1, 4 and 16 concurrent connections, `wrk` drives
+each server for a few seconds, the two servers alternating cell by cell; the table gives
+requests per second, median and 99th-percentile latency, and the ratio alliance-kg / oxigraph.
+Every request's query text is new (a numbered comment), so alliance-kg's answer cache never
+serves them; one more row repeats a single lookup, which the cache does serve. Then: the time
+from start to the first answer, and the memory of each server's processes, as the sum of their
+RSS and of their PSS (a page shared by several processes counted once, in shares).
 
-Then, on the article graph (`alliance-kg serve`, with reasoning), what a saved query costs
-fresh (the first run after a write), repeated (from the cache) and revalidated (a 304).
+Last, on the article graph (`alliance-kg serve`, with reasoning), what a saved query costs fresh
+(the first run after a write), repeated (from the cache) and revalidated (a 304).
+
+Needs wrk (Debian: `apt-get install wrk`) and the bench extra:
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python bench/endpoint.py                 # about two minutes
-    .venv/bin/python bench/endpoint.py --triples 1000000
+    .venv/bin/python bench/endpoint.py                 # about three minutes
+    .venv/bin/python bench/endpoint.py --triples 1000000 --seconds 10
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
+import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import requests
@@ -42,8 +45,30 @@ sys.path.insert(0, str(ROOT))
 from bench import synthetic  # noqa: E402
 
 BIN = Path(sys.executable).parent
-PROLOGUE = f"PREFIX akg: <{synthetic.AKG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-JSON = {"Accept": "application/sparql-results+json"}
+PROLOGUE = f"PREFIX akg: <{synthetic.AKG}>\n"
+JSON = "application/sparql-results+json"
+CONCURRENCY = (1, 4, 16)
+
+#: wrk's request generator: each request's query text from a template, with __I__ a number
+#: unique to the request (thread number times a large step, plus a counter) and __K__ that
+#: number modulo the template's modulus (which resource to look up).
+LUA = """
+local template, modulus, accept = %(template)s, %(modulus)d, %(accept)s
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  counter = tid * 100000000
+end
+function request()
+  counter = counter + 1
+  local path = template:gsub("__I__", tostring(counter))
+  path = path:gsub("__K__", tostring(counter %% modulus))
+  return wrk.format("GET", path, { Accept = accept })
+end
+"""
 
 
 def free_port() -> int:
@@ -53,8 +78,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, args: list, port: int, log: Path):
-        self.name, self.port = name, port
+    def __init__(self, name: str, args: list, port: int, query_path: str, log: Path):
+        self.name, self.port, self.query_path = name, port, query_path
         self.url = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -66,7 +91,12 @@ class Server:
         self.session = requests.Session()
         while True:
             try:
-                response = self.query("ASK { ?s ?p ?o }")
+                response = self.session.get(
+                    self.url + query_path,
+                    params={"query": "ASK { ?s ?p ?o }"},
+                    headers={"Accept": JSON},
+                    timeout=30,
+                )
                 if response.status_code == 200:
                     break
             except requests.ConnectionError:
@@ -76,28 +106,23 @@ class Server:
             time.sleep(0.02)
         self.startup = time.perf_counter() - started
 
-    def query(self, text: str, session: requests.Session | None = None) -> requests.Response:
-        return (session or self.session).post(
-            self.url + "/sparql" if self.name != "oxigraph serve" else self.url + "/query",
-            data=text.encode(),
-            headers={**JSON, "Content-Type": "application/sparql-query"},
-            timeout=120,
-        )
-
-    def rss(self) -> int:
-        """Resident memory of the server's processes (the master, workers, query processes)."""
-        total = 0
+    def memory(self) -> tuple[int, int]:
+        """Sum of RSS and sum of PSS, in bytes, of the server's processes (master, workers,
+        query processes): every process of the session the server was started in."""
+        rss = pss = 0
         for entry in os.listdir("/proc"):
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
                 if int(stat[3]) != self.process.pid:
                     continue
-                for line in Path(f"/proc/{entry}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                for line in Path(f"/proc/{entry}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
             except (OSError, IndexError, ValueError):
                 continue
-        return total
+        return rss, pss
 
     def stop(self) -> None:
         os.killpg(self.process.pid, 15)
@@ -108,60 +133,62 @@ class Server:
             self.process.wait()
 
 
-def queries(states: int) -> dict[str, Callable[[int], str]]:
+def templates(states: int) -> dict[str, tuple[str, int]]:
+    """Each kind of query as a text template (see LUA) and its modulus."""
     base = synthetic.BASE
     return {
-        "lookup": lambda i: (
-            f"{PROLOGUE}# {i}\nSELECT ?p ?o WHERE {{ <{base}state/{i % states}> ?p ?o }}"
+        "lookup": (
+            f"{PROLOGUE}# __I__\nSELECT ?p ?o WHERE {{ <{base}state/__K__> ?p ?o }}",
+            states,
         ),
-        "join": lambda i: (
-            f"{PROLOGUE}# {i}\nSELECT ?state ?person WHERE {{ ?state akg:memberOf|^akg:hasMember "
-            f"<{base}alliance/{i % max(1, states // 5)}> . ?office akg:officeOf ?state . "
-            "?term akg:office ?office ; akg:holder ?person ; akg:termStatus akg:CurrentTerm }"
+        "join": (
+            f"{PROLOGUE}# __I__\nSELECT ?state ?person WHERE {{ "
+            f"<{base}alliance/__K__> akg:hasMember ?state . ?office akg:officeOf ?state . "
+            "?term akg:office ?office ; akg:holder ?person ; akg:termStatus akg:CurrentTerm }",
+            max(1, states // 5),
         ),
-        "group by": lambda i: (
-            f"{PROLOGUE}# {i}\nSELECT ?class (COUNT(*) AS ?n) WHERE {{ ?s a ?class }} GROUP BY ?class"
+        "aggregate": (
+            f"{PROLOGUE}# __I__\nSELECT ?class (COUNT(*) AS ?n) WHERE {{ ?s a ?class }} "
+            "GROUP BY ?class",
+            1,
         ),
     }
 
 
-def latencies(servers: list[Server], make: Callable[[int], str], count: int) -> dict[str, list]:
-    times: dict[str, list] = {s.name: [] for s in servers}
-    for i in range(count):
-        for server in servers:  # alternate, so that both see the same machine
-            started = time.perf_counter()
-            response = server.query(make(i))
-            times[server.name].append(time.perf_counter() - started)
-            if response.status_code != 200:
-                raise RuntimeError(f"{server.name}: {response.status_code} {response.text[:200]}")
-    return times
+def wrk(server: Server, template: str, modulus: int, connections: int, seconds: float, work: Path):
+    """Requests per second, median and p99 latency (ms), and non-2xx answers, from wrk."""
+    path = f"{server.query_path}?query={quote(template, safe='_')}"
+    script = work / "wrk.lua"
+    script.write_text(
+        LUA % {"template": _lua_string(path), "modulus": modulus, "accept": _lua_string(JSON)}
+    )
+    threads = min(connections, 2)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+               "--latency", "-s", str(script), server.url]  # fmt: skip
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", out)[1])
+    p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", out)[1])
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, p50, p99, int(errors[1]) if errors else 0
 
 
-def throughput(server: Server, make: Callable[[int], str], clients: int, seconds: float) -> float:
-    done = [0] * clients
-    stop = time.perf_counter() + seconds
-
-    def client(k: int) -> None:
-        session = requests.Session()
-        i = k * 1_000_000
-        while time.perf_counter() < stop:
-            server.query(make(i), session).raise_for_status()
-            done[k] += 1
-            i += 1
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / seconds
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def p95(values: list[float]) -> float:
-    return sorted(values)[int(0.95 * (len(values) - 1))]
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def compare(work: Path, triples: int, count: int, clients: int) -> None:
+def compare(work: Path, triples: int, seconds: float) -> None:
     data = work / f"domain-{triples}.nt"
     if not data.exists():
         ox.serialize(synthetic.generate(triples), str(data), ox.RdfFormat.N_TRIPLES)
@@ -172,51 +199,36 @@ def compare(work: Path, triples: int, count: int, clients: int) -> None:
     subprocess.run([BIN / "oxigraph", "load", "--location", work / "oxigraph", "--file", data],
                    check=True, stderr=subprocess.DEVNULL)  # fmt: skip
     port_a, port_o = free_port(), free_port()
-    servers = [
-        Server(
-            "alliance-kg --plain",
-            [BIN / "alliance-kg", "serve", "--plain", "--store", work / "akg", "--port", port_a],
-            port_a,
-            work / "akg.log",
-        ),
-        Server(
-            "oxigraph serve",
-            [
-                BIN / "oxigraph",
-                "serve",
-                "--location",
-                work / "oxigraph",
-                "--bind",
-                f"127.0.0.1:{port_o}",
-            ],
-            port_o,
-            work / "oxigraph.log",
-        ),
-    ]
+    ours = Server("alliance-kg", [BIN / "alliance-kg", "serve", "--plain", "--store", work / "akg",
+                  "--port", port_a], port_a, "/sparql", work / "akg.log")  # fmt: skip
+    theirs = Server("oxigraph", [BIN / "oxigraph", "serve", "--location", work / "oxigraph",
+                    "--bind", f"127.0.0.1:{port_o}"], port_o, "/query", work / "oxigraph.log")  # fmt: skip
     try:
         states = max(1, triples // synthetic.TRIPLES_PER_STATE)
-        kinds = queries(states)
-        print(f"\n{triples} triples; {count} requests of each kind, one at a time; "
-              f"{clients} clients for throughput\n")  # fmt: skip
-        header = f"{'measure':<28}" + "".join(f"{s.name:>22}" for s in servers) + f"{'ratio':>8}"
-        print(header)
-        row("start to first answer (s)", [s.startup for s in servers], "{:.2f}")
-        for kind, make in kinds.items():
-            times = latencies(servers, make, count)
-            row(f"{kind}: median (ms)", [1000 * statistics.median(times[s.name]) for s in servers])
-            row(f"{kind}: p95 (ms)", [1000 * p95(times[s.name]) for s in servers])
-        rates = [throughput(s, kinds["lookup"], clients, 5.0) for s in servers]
-        row(f"lookups/s, {clients} clients", rates, "{:.0f}")
-        row("RSS after the runs (MB)", [s.rss() / 2**20 for s in servers], "{:.0f}")
+        print(f"\n{triples} triples, {seconds:g} s per cell, wrk on the same machine\n")
+        print(f"{'query':<18}{'conns':>6}  {'alliance-kg req/s':>18}{'p50 ms':>8}{'p99 ms':>8}"
+              f"  {'oxigraph req/s':>15}{'p50 ms':>8}{'p99 ms':>8}  {'req/s ratio':>11}")  # fmt: skip
+        cells = [(kind, template, modulus, c) for kind, (template, modulus)
+                 in templates(states).items() for c in CONCURRENCY]  # fmt: skip
+        lookup, modulus = templates(states)["lookup"]
+        cells.append(("lookup, repeated", lookup.replace("__I__", "0").replace("__K__", "7"), 1, 4))
+        for kind, template, modulus, connections in cells:
+            a = wrk(ours, template, modulus, connections, seconds, work)
+            o = wrk(theirs, template, modulus, connections, seconds, work)
+            errors = f"  ({a[3]} / {o[3]} errors)" if a[3] or o[3] else ""
+            print(f"{kind:<18}{connections:>6}  {a[0]:>18.0f}{a[1]:>8.1f}{a[2]:>8.1f}"
+                  f"  {o[0]:>15.0f}{o[1]:>8.1f}{o[2]:>8.1f}  {a[0] / o[0]:>10.2f}x{errors}")  # fmt: skip
+            sys.stdout.flush()
+        print(f"\n{'start to first answer':<26}{ours.startup:>8.2f} s {theirs.startup:>8.2f} s"
+              f"  {ours.startup / theirs.startup:>6.1f}x")  # fmt: skip
+        (rss_a, pss_a), (rss_o, pss_o) = ours.memory(), theirs.memory()
+        print(f"{'memory, sum of RSS':<26}{rss_a / 2**20:>7.0f} MB {rss_o / 2**20:>7.0f} MB"
+              f"  {rss_a / rss_o:>6.1f}x")  # fmt: skip
+        print(f"{'memory, sum of PSS':<26}{pss_a / 2**20:>7.0f} MB {pss_o / 2**20:>7.0f} MB"
+              f"  {pss_a / pss_o:>6.1f}x")  # fmt: skip
     finally:
-        for server in servers:
-            server.stop()
-
-
-def row(label: str, values: list[float], fmt: str = "{:.1f}") -> None:
-    ratio = values[0] / values[1] if values[1] else float("nan")
-    print(f"{label:<28}" + "".join(f"{fmt.format(v):>22}" for v in values) + f"{ratio:>7.2f}x")
-    sys.stdout.flush()
+        ours.stop()
+        theirs.stop()
 
 
 def cache(work: Path, count: int) -> None:
@@ -228,30 +240,33 @@ def cache(work: Path, count: int) -> None:
     token.write_text("bench-token")
     port = free_port()
     server = Server("alliance-kg", [BIN / "alliance-kg", "serve", "--store", store, "--port", port,
-                    "--write-token-file", token], port, work / "article.log")  # fmt: skip
+                    "--write-token-file", token], port, "/sparql", work / "article.log")  # fmt: skip
     auth = {"Authorization": "Bearer bench-token"}
     url = server.url + "/api/queries/summit-leaders"
+    accept = {"Accept": JSON}
     try:
         fresh, repeated, revalidated = [], [], []
         for i in range(count):
             update = f"INSERT DATA {{ <urn:bench:{i}> <urn:bench:p> {i} }}"
             server.session.post(server.url + "/sparql", data={"update": update}, headers=auth)
             started = time.perf_counter()
-            etag = server.session.get(url, headers=JSON).headers["ETag"]
+            etag = server.session.get(url, headers=accept).headers["ETag"]
             fresh.append(time.perf_counter() - started)
             started = time.perf_counter()
-            assert server.session.get(url, headers=JSON).headers["X-Cache"] == "hit"
+            assert server.session.get(url, headers=accept).headers["X-Cache"] == "hit"
             repeated.append(time.perf_counter() - started)
             started = time.perf_counter()
-            response = server.session.get(url, headers={**JSON, "If-None-Match": etag})
+            response = server.session.get(url, headers={**accept, "If-None-Match": etag})
             assert response.status_code == 304
             revalidated.append(time.perf_counter() - started)
-        print(f"\nsaved query summit-leaders on the article graph, {count} runs each (median ms):")
+        print(f"\nsaved query summit-leaders on the article graph, {count} runs each (median):")
         base = statistics.median(fresh)
         for label, values in (("fresh (after a write)", fresh), ("repeated (cache hit)", repeated),
                               ("revalidated (304)", revalidated)):  # fmt: skip
             median = statistics.median(values)
-            print(f"  {label:<24}{1000 * median:>8.2f}   {base / median:>6.1f}x faster than fresh")
+            print(
+                f"  {label:<24}{1000 * median:>8.2f} ms  {base / median:>6.1f}x faster than fresh"
+            )
     finally:
         server.stop()
 
@@ -260,18 +275,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--triples", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=100, help="per kind of query and server")
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--triples", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per cell of the table")
+    parser.add_argument("--runs", type=int, default=50, help="runs of the saved query")
     parser.add_argument("--work", type=Path, help="where to keep data (default: a temp dir)")
     args = parser.parse_args()
     if not (BIN / "oxigraph").exists():
         sys.exit("oxigraph is not installed: .venv/bin/pip install -e '.[bench]'")
-    random.seed(0)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
     work = args.work or Path(tempfile.mkdtemp(prefix="alliance-kg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    compare(work, args.triples, args.requests, args.clients)
-    cache(work, args.requests)
+    compare(work, args.triples, args.seconds)
+    cache(work, args.runs)
 
 
 if __name__ == "__main__":

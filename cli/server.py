@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from endpoint import create_app
-
 
 class Server(BaseApplication):
     def __init__(self, config: dict, options: dict):
@@ -19,6 +17,9 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        # Imported in the worker, not the master: the master only supervises, and stays small.
+        from endpoint import create_app
+
         return create_app(self.app_config)
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from flask import Response, request
 
-from graph.sparql_text import tokens
+from graph.sparql_text import all_words
 
-VOLATILE_FUNCTIONS = {"RAND", "NOW", "UUID", "STRUUID", "BNODE"}
+VOLATILE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
 #: Response headers stored with a cached answer.
 KEPT_HEADERS = ("Vary", "Link")
 #: Request headers and parameters that choose the response's format.
@@ -99,19 +99,7 @@ class AnswerCache:
 
 def cacheable(query: str) -> bool:
     """Whether the query's answer depends only on the data (no RAND, NOW, UUID, ...)."""
-    return not any(
-        token.kind == "word" and token.upper in VOLATILE_FUNCTIONS for token in _all_tokens(query)
-    )
-
-
-def _all_tokens(text: str):
-    stack = [text]
-    while stack:
-        for token in tokens(stack.pop()):
-            if token.kind == "block":
-                stack.append(token.text[1:-1])
-            else:
-                yield token
+    return not all_words(query) & VOLATILE_FUNCTIONS
 
 
 def request_format() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import pyoxigraph as ox
@@ -26,7 +26,7 @@ from endpoint.negotiation import (
 )
 from endpoint.pages import query_page, results_page
 from endpoint.runner import QueryRunner, raise_for
-from graph.sparql_text import query_form, tokens
+from graph.sparql_text import all_words, query_form
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
@@ -304,19 +304,10 @@ def _chosen(offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
 
 def _refuse_remote(text: str) -> None:
     """No SERVICE or LOAD to arbitrary URLs: the server never fetches what a client names."""
-    for token in _words(text):
-        if token in ("SERVICE", "LOAD"):
-            raise HTTPError(400, f"{token} is refused: this server does not fetch remote data")
-
-
-def _words(text: str) -> Iterable[str]:
-    stack = [text]
-    while stack:
-        for token in tokens(stack.pop()):
-            if token.kind == "word":
-                yield token.upper
-            elif token.kind == "block":
-                stack.append(token.text[1:-1])
+    words = all_words(text)
+    for word in ("SERVICE", "LOAD"):
+        if word in words:
+            raise HTTPError(400, f"{word} is refused: this server does not fetch remote data")
 
 
 def run_update(text: str) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 WORD = re.compile(r"[A-Za-z0-9_?$:\-.\u00C0-\uFFFF]+")
@@ -121,6 +122,21 @@ def where_group_start(text: str) -> int | None:
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
+@lru_cache(maxsize=1024)
+def all_words(text: str) -> frozenset[str]:
+    """Every keyword or name of the text, at any depth of braces, upper-cased. Kept for the
+    last texts seen: a server checks each request's query for words several times."""
+    words, stack = set(), [text]
+    while stack:
+        for token in tokens(stack.pop()):
+            if token.kind == "word":
+                words.add(token.upper)
+            elif token.kind == "block":
+                stack.append(token.text[1:-1])
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1024)
 def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these words after the prologue."""
     for token in tokens(text):
