@@ -17,15 +17,36 @@ from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
-from endpoint.pages import entity_space, page, term_link
+from endpoint.pages import entity_space, label_of, labelled_link, page
+from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
-from graph.terms import compact, parse_term
-from ontology import INFERRED_GRAPH, PREFIXES
+from graph.terms import compact, display, parse_term
+from ontology import AKG, CLAIM, INFERRED_GRAPH, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
 
 EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
 LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
+TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+DATE = ox.NamedNode(AKG + "date")
+EVENT = ox.NamedNode(AKG + "Event")
+QUOTE = ox.NamedNode(AKG + "quote")
+ATTRIBUTED_TO = ox.NamedNode(AKG + "attributedTo")
+SOURCE = ox.NamedNode(AKG + "source")
+WIKIDATA = ox.NamedNode(AKG + "wikidataItem")
+TIMELINE_QUERY = """
+SELECT ?entity ?when ?type WHERE {
+  { ?entity akg:date ?when }
+  UNION
+  { ?entity a akg:NewsArticle ; dcterms:issued ?issued .
+    BIND (SUBSTR(STR(?issued), 1, 10) AS ?when) }
+  OPTIONAL { ?entity a ?type . FILTER (STRSTARTS(STR(?type), STR(akg:))) }
+}"""
+UNDATED_QUERY = """
+SELECT DISTINCT ?event WHERE {
+  ?event a akg:Event .
+  FILTER NOT EXISTS { ?event akg:date ?when }
+} ORDER BY ?event"""
 
 
 def _entity(name: str) -> ox.NamedNode:
@@ -70,24 +91,32 @@ def document(name: str) -> Response:
 
 @bp.route("/page/id/<path:name>")
 def html_page(name: str) -> Response:
+    """The resource for people: label, types, properties (asserted and inferred told apart, an
+    inferred value linked to its explanation), incoming links, the quotes its facts come from,
+    its Wikidata item, and a picture of its neighbourhood."""
     entity = _entity(name)
     raw = store().raw
     inferred = ox.NamedNode(INFERRED_GRAPH)
+    outgoing = _merged(raw.quads_for_pattern(entity, None, None, None))
+    incoming = _merged(raw.quads_for_pattern(None, None, entity, None), incoming=True)
+    title = label_of(entity) or compact(entity)
+    types = [o for (p, o), _ in outgoing.items() if p == TYPE]
     rows = []
-    for quad in sorted(raw.quads_for_pattern(entity, None, None, None), key=str):
-        how = "inferred" if quad.graph_name == inferred else "asserted"
-        value = term_link(quad.object)
+    for (predicate, value), graphs in outgoing.items():
+        how = "asserted" if any(g != inferred for g in graphs) else "inferred"
+        cell = labelled_link(value)
         if how == "inferred":
-            query = urlencode({"s": entity.value, "p": quad.predicate.value, "o": str(quad.object)})
-            value += f' <a class=why href="/explain?{escape(query)}">why?</a>'
-        cells = f"<td>{term_link(quad.predicate)}</td><td>{value}</td><td>{how}</td>"
+            query = urlencode({"s": entity.value, "p": predicate.value, "o": str(value)})
+            cell += f' <a class=why href="/explain?{escape(query)}">why?</a>'
+        cells = f"<td>{labelled_link(predicate)}</td><td>{cell}</td><td>{how}</td>"
         rows.append(f"<tr class={how}>{cells}</tr>")
-    incoming = [
-        f"<tr><td>{term_link(q.subject)}</td><td>{term_link(q.predicate)}</td></tr>"
-        for q in sorted(raw.quads_for_pattern(None, None, entity, None), key=str)
+    links = [
+        f"<tr><td>{labelled_link(subject)}</td><td>{labelled_link(predicate)}</td></tr>"
+        for (predicate, subject), _ in incoming.items()
     ]
-    label = next(raw.quads_for_pattern(entity, LABEL, None, None), None)
-    title = label.object.value if label else compact(entity)
+    quotes = _quotes(entity)
+    wikidata = [o for (p, o), _ in outgoing.items() if p == WIKIDATA]
+    dated = any(p == DATE or (p == TYPE and o == EVENT) for (p, o), _ in outgoing.items())
     downloads = " ".join(
         f'<a href="/data/id/{escape(name)}.{ext}">{label}</a>'
         for ext, label in [
@@ -97,14 +126,126 @@ def html_page(name: str) -> Response:
             ("rdf", "RDF/XML"),
         ]
     )
-    body = (
-        f"<p><code>{escape(entity.value)}</code> · {downloads}</p>"
-        "<h2>Properties</h2><table><tr><th>property</th><th>value</th><th></th></tr>"
-        f"{''.join(rows)}</table>"
-        "<h2>Incoming links</h2><table><tr><th>from</th><th>property</th></tr>"
-        f"{''.join(incoming)}</table>"
+    parts = [f"<p><code>{escape(entity.value)}</code> · {downloads}</p>"]
+    if types:
+        parts.append("<p class=types>a " + ", ".join(labelled_link(t) for t in types) + "</p>")
+    if wikidata:
+        parts.append(
+            "<p class=wikidata>Wikidata: "
+            + ", ".join(f'<a href="{escape(w.value)}">{escape(w.value)}</a>' for w in wikidata)
+            + "</p>"
+        )
+    if dated:
+        parts.append(f'<p><a href="/timeline#{escape(name)}">On the timeline of events</a></p>')
+    edges = [
+        Edge(label_of(p) or compact(p), label_of(o) or display(o), _href(o), True,
+             all(g == inferred for g in graphs))
+        for (p, o), graphs in outgoing.items()
+        if p not in (TYPE, LABEL) and isinstance(o, ox.NamedNode)
+    ] + [
+        Edge(label_of(p) or compact(p), label_of(s) or compact(s), _href(s), False,
+             all(g == inferred for g in graphs))
+        for (p, s), graphs in incoming.items()
+        if isinstance(s, ox.NamedNode)
+    ]  # fmt: skip
+    parts += [
+        "<h2>Neighbourhood</h2>",
+        neighbourhood_svg(title, edges),
+        "<h2>Properties</h2><table><tr><th>property</th><th>value</th><th></th></tr>",
+        "".join(rows),
+        "</table><h2>Incoming links</h2><table><tr><th>from</th><th>property</th></tr>",
+        "".join(links),
+        "</table>",
+    ]
+    if quotes:
+        parts.append("<h2>Sources</h2><ul class=quotes>")
+        for quote, who, document in quotes:
+            by = f" — {labelled_link(who)}" if who is not None else ""
+            source = f" ({labelled_link(document)})" if document is not None else ""
+            parts.append(f"<li><q>{escape(quote)}</q>{by}{source}</li>")
+        parts.append("</ul>")
+    return page(title, "".join(parts))
+
+
+def _merged(quads, incoming: bool = False) -> dict[tuple, list]:
+    """(predicate, the other term: the object, or for incoming links the subject) → the graphs
+    that hold the triple, in a stable order."""
+    merged: dict[tuple, list] = {}
+    for quad in sorted(quads, key=str):
+        key = (quad.predicate, quad.subject if incoming else quad.object)
+        merged.setdefault(key, []).append(quad.graph_name)
+    return merged
+
+
+def _quotes(entity: ox.NamedNode) -> list[tuple[str, ox.NamedNode | None, ox.NamedNode | None]]:
+    """The quotes of the claims that state facts about the entity, with who they are
+    attributed to and the document they come from."""
+    raw = store().raw
+    claims = {
+        q.graph_name
+        for q in [
+            *raw.quads_for_pattern(entity, None, None, None),
+            *raw.quads_for_pattern(None, None, entity, None),
+        ]
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(CLAIM)
+    }
+    found = []
+    for claim in sorted(claims, key=str):
+        quote = _value(claim, QUOTE)
+        if quote is not None:
+            found.append((quote.value, _value(claim, ATTRIBUTED_TO), _value(claim, SOURCE)))
+    return found
+
+
+def _value(subject: ox.NamedNode, predicate: ox.NamedNode):
+    quad = next(store().raw.quads_for_pattern(subject, predicate, None, None), None)
+    return quad.object if quad is not None else None
+
+
+def _href(term) -> str | None:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(entity_space()):
+        return "/id/" + term.value[len(entity_space()) :]
+    return None
+
+
+@bp.route("/timeline")
+def timeline() -> Response:
+    """The article's dated events and facts on a timeline, then those it gives no date."""
+    results = store().query(TIMELINE_QUERY)
+    events, seen = [], set()
+    for row in results:
+        entity, when = row["entity"], row["when"].value
+        if (entity, when) in seen:
+            continue
+        seen.add((entity, when))
+        label = label_of(entity) or compact(entity)
+        kind = label_of(row["type"]) if row["type"] is not None else ""
+        events.append(Event(when, label, _href(entity) or entity.value, kind or ""))
+    events.sort(key=lambda e: e.when)
+    items = "".join(
+        f'<li id="{escape(e.href.rsplit("/", 1)[-1])}"><time>{escape(e.when)}</time> '
+        f'<a href="{escape(e.href)}">{escape(e.label)}</a>'
+        + (f" <small>{escape(e.kind)}</small>" if e.kind else "")
+        + "</li>"
+        for e in events
     )
-    return page(title, body)
+    undated = [row["event"] for row in store().query(UNDATED_QUERY)]
+    others = "".join(
+        f'<li><a href="{escape(_href(e) or e.value)}">{escape(label_of(e) or compact(e))}</a></li>'
+        for e in undated
+    )
+    body = (
+        "<p>Everything the article dates (events, treaties, agreements, terms of office),"
+        " asserted or inferred, by date.</p>"
+        + timeline_svg(events)
+        + f"<ol class=timeline-list>{items}</ol>"
+        + (
+            f"<h2 id=undated>Events the article gives no date</h2><ul>{others}</ul>"
+            if others
+            else ""
+        )
+    )
+    return page("Timeline", body)
 
 
 @bp.route("/explain")

@@ -39,6 +39,7 @@ FORMAT_LABELS = [
     ("jsonld", "JSON-LD"),
     ("rdfxml", "RDF/XML"),
 ]
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 DEFAULT_QUERY = (
     "SELECT ?state ?label WHERE {\n  ?state a akg:SovereignState ;\n         rdfs:label ?label .\n}"
 )
@@ -139,10 +140,34 @@ def entity_space() -> str:
     return ID
 
 
+def label_of(term) -> str | None:
+    """A resource's rdfs:label, English first, from any graph of the store."""
+    if not isinstance(term, ox.NamedNode) or not has_app_context():
+        return None
+    raw = current_app.extensions["alliance_kg_store"].raw
+    labels = [q.object for q in raw.quads_for_pattern(term, LABEL, None, None)]
+    english = [label for label in labels if (label.language or "").startswith("en")]
+    chosen = (english or labels or [None])[0]
+    return chosen.value if chosen is not None else None
+
+
+def labelled_link(term) -> str:
+    """A term as HTML with its label: the label links, its compact IRI follows in small type."""
+    label = label_of(term)
+    if label is None:
+        return term_link(term)
+    href = _local_href(term)
+    return f'<a href="{escape(href)}">{escape(label)}</a> <small>{escape(compact(term))}</small>'
+
+
+def _local_href(term: ox.NamedNode) -> str:
+    space = entity_space()
+    return "/id/" + term.value[len(space) :] if term.value.startswith(space) else term.value
+
+
 def term_link(term) -> str:
     """A term as HTML: the graph's own IRIs link to their pages on this server."""
     if isinstance(term, ox.NamedNode):
-        space = entity_space()
-        href = "/id/" + term.value[len(space) :] if term.value.startswith(space) else term.value
+        href = _local_href(term)
         return f'<a href="{escape(href)}">{escape(compact(term))}</a>'
     return escape(display(term))

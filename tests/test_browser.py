@@ -134,3 +134,16 @@ def test_a_saved_query_page_runs_with_a_form_and_opens_in_the_editor(page, serve
     page.wait_for_selector(".yasr table td")
     assert "Nippon_Steel" in page.inner_text(".yasr")
     assert page.errors == []
+
+
+def test_the_timeline_leads_to_event_pages_with_their_neighbourhood(page, server):
+    page.goto(server.url + "/timeline")
+    assert page.locator("svg.timeline").count() == 1
+    page.click(".timeline-list a:text('US-Japan Security Treaty')")
+    page.wait_for_load_state()
+    assert page.url == server.url + "/page/id/US_Japan_Security_Treaty"
+    assert page.locator("svg.neighbourhood circle").count() > 3
+    page.click("svg.neighbourhood a:has(text:text('United States'))")
+    page.wait_for_load_state()
+    assert page.url == server.url + "/page/id/United_States"
+    assert page.errors == []

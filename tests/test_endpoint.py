@@ -492,6 +492,30 @@ def test_entity_page_tells_asserted_from_inferred_and_links_explanations(server)
     assert 'href="/id/Japan"' in page
 
 
+def test_entity_page_shows_types_quotes_wikidata_and_neighbourhood(server):
+    html = server.get("/page/id/Japan").text
+    assert "sovereign state" in html  # its type, by label
+    assert 'href="http://www.wikidata.org/entity/Q17"' in html
+    assert "<svg" in html and "The neighbourhood of Japan" in html
+    assert 'href="/id/United_States"' in html  # a neighbour, linked on this server
+    assert "<h2>Sources</h2>" in html and "<q>" in html
+
+
+def test_timeline_orders_the_dated_events(server):
+    response = server.get("/timeline")
+    assert response.status_code == 200
+    html = response.text
+    assert "<svg" in html
+    positions = [
+        html.index(f"<time>{when}</time>")
+        for when in ("1960", "2015", "2021", "2023-01", "2024-04-13")
+    ]
+    assert positions == sorted(positions)
+    assert "Events the article gives no date" in html
+    event = server.get("/page/id/Abe_state_visit_to_the_US_2015").text
+    assert 'href="/timeline#' in event
+
+
 def test_explain_route_json_and_html(server):
     params = {
         "s": "https://w3id.org/alliance-kg/id/United_States",
