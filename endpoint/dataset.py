@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from html import escape
 
 import pyoxigraph as ox
@@ -14,6 +15,7 @@ from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, negotiate
 from endpoint.pages import page
 from endpoint.protocol import store
 from graph.export import export
+from graph.jsonld_context import jsonld_context
 from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 
 bp = Blueprint("dataset", __name__)
@@ -138,7 +140,10 @@ def ontology_page() -> Response:
             f'<dt id="{escape(name)}"><code>akg:{escape(name)}</code> '
             f"{escape(row['label'].value)}</dt><dd>{escape(row['comment'].value)}</dd>"
         )
-    body = f'<p><code>{escape(ONTOLOGY_IRI)}</code> · <a href="/ontology.ttl">Turtle</a></p>'
+    body = (
+        f'<p><code>{escape(ONTOLOGY_IRI)}</code> · <a href="/ontology.ttl">Turtle</a> · '
+        '<a href="/ontology/context.jsonld">JSON-LD context</a></p>'
+    )
     for kind in ("Class", "ObjectProperty", "DatatypeProperty"):
         body += f"<h2>{kind}</h2><dl>{''.join(sections.get(kind, []))}</dl>"
     return page("alliance-kg ontology", body)
@@ -147,6 +152,13 @@ def ontology_page() -> Response:
 @bp.route("/ontology.ttl")
 def ontology_turtle() -> Response:
     return Response(ONTOLOGY_FILE.read_bytes(), mimetype="text/turtle")
+
+
+@bp.route("/ontology/context.jsonld")
+def ontology_context() -> Response:
+    """The ontology's JSON-LD @context (see graph/jsonld_context.py)."""
+    body = json.dumps(jsonld_context(), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/ld+json")
 
 
 @bp.route("/ontology/<path:_>")

@@ -606,6 +606,31 @@ def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory
 # The dataset: VoID, dumps, the ontology.
 
 
+def test_the_ontology_publishes_a_json_ld_context(server):
+    response = server.get("/ontology/context.jsonld")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/ld+json"
+    document = {
+        **response.json(),
+        "@id": "id:Japan",
+        "@type": "SovereignState",
+        "alliedWith": "id:United_States",
+    }
+    graph = rdflib.Graph().parse(data=json.dumps(document), format="json-ld")
+    akg = rdflib.Namespace("https://w3id.org/alliance-kg/ontology#")
+    japan = rdflib.URIRef(JAPAN)
+    assert (
+        japan,
+        akg.alliedWith,
+        rdflib.URIRef("https://w3id.org/alliance-kg/id/United_States"),
+    ) in graph
+    assert (japan, rdflib.RDF.type, akg.SovereignState) in graph
+    assert (
+        'href="/ontology/context.jsonld"'
+        in server.get("/ontology", headers={"Accept": "text/html"}).text
+    )
+
+
 def test_void_description(server):
     graph = rdflib.Graph().parse(
         data=server.get("/.well-known/void", headers={"Accept": "text/turtle"}).text,
