@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -54,8 +55,8 @@ def _exists(graph: str | None) -> bool:
 
 
 @bp.route("/store", methods=["GET", "HEAD"])
-def read() -> Response:
-    graph, _ = _target()
+def read(direct_graph: str | None = None) -> Response:
+    graph = direct_graph if direct_graph is not None else _target()[0]
     if not _exists(graph):
         raise HTTPError(404, f"no graph <{graph}> in this store")
     media = _chosen(GRAPH_TYPES, default=GRAPH_TYPES[0])
@@ -119,6 +120,8 @@ def _apply(changes: Changes, drop_graph: str | None = None) -> None:
 @bp.route("/store", methods=["PUT", "POST"])
 def write() -> Response:
     authorise()
+    if request.method == "POST" and not request.args:
+        return _create()
     graph, _ = _target()
     existed = _exists(graph) and (graph is None or bool(_quads(graph)))
     home = _write_home(graph)
@@ -128,6 +131,20 @@ def write() -> Response:
         removed = list(store().raw.quads_for_pattern(None, None, None, home))
     _apply(Changes(removed=removed, added=added))
     return Response(status=204 if existed else 201)
+
+
+def _create() -> Response:
+    """POST to the Graph Store itself: a new graph, named by the server, at a URL that
+    identifies it directly (Graph Store Protocol, 5.5)."""
+    graph = f"{request.host_url}graphs/{uuid.uuid4().hex}"
+    _apply(Changes(added=_payload(ox.NamedNode(graph))))
+    return Response(status=201, headers={"Location": graph})
+
+
+@bp.route("/graphs/<name>", methods=["GET", "HEAD"])
+def direct(name: str) -> Response:
+    """A graph created by POST to the store, identified directly by its URL."""
+    return read(f"{request.host_url}graphs/{name}")
 
 
 @bp.route("/store", methods=["DELETE"])
