@@ -37,10 +37,16 @@ XSD_SCHEMAS = {
 }
 
 
-def openapi_document(saved: dict[str, SavedQuery], server: str) -> dict:
+def openapi_document(
+    saved: dict[str, SavedQuery],
+    server: str,
+    enumerations: dict[str, dict[str, list]] | None = None,
+) -> dict:
+    """`enumerations`: per query, the values found for the parameters its `enumerate` names."""
     paths: dict = {"/api/queries": {"get": _listing_operation()}}
     for name, query in saved.items():
-        paths[f"/api/queries/{name}"] = {"get": _operation(query)}
+        choices = (enumerations or {}).get(name, {})
+        paths[f"/api/queries/{name}"] = {"get": _operation(query, choices)}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -62,9 +68,9 @@ def openapi_document(saved: dict[str, SavedQuery], server: str) -> dict:
     }
 
 
-def _operation(query: SavedQuery) -> dict:
+def _operation(query: SavedQuery, choices: dict[str, list]) -> dict:
     is_graph = query_form(query.text) in ("CONSTRUCT", "DESCRIBE")
-    parameters = [_parameter(query, p) for p in query.parameters]
+    parameters = [_parameter(query, p, choices.get(p.name)) for p in query.parameters]
     formats = GRAPH_FORMATS if is_graph else RESULT_FORMATS
     parameters.append(
         {
@@ -113,8 +119,11 @@ def _operation(query: SavedQuery) -> dict:
     }
 
 
-def _parameter(query: SavedQuery, parameter: Parameter) -> dict:
+def _parameter(query: SavedQuery, parameter: Parameter, choices: list | None) -> dict:
     schema, generic = _schema(parameter)
+    if choices:
+        schema = {**schema, "enum": [_typed(c, schema) for c in choices]}
+        generic = schema["enum"][0]
     description = {
         "iri": "An IRI, in full or as a prefixed name with the project's prefixes (id:, akg:).",
         "literal": "A plain string literal.",

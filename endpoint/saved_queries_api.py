@@ -6,6 +6,7 @@ import json
 from html import escape
 from urllib.parse import quote, urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
@@ -16,6 +17,7 @@ from endpoint.protocol import answer_query, count_solutions, fetch_results, sett
 from graph.errors import AllianceKGError
 from graph.saved_queries import find_saved_query, load_saved_queries
 from graph.store import DATASET_VIEWS
+from graph.terms import compact
 from queries import QUERIES_DIR
 
 bp = Blueprint("saved_queries", __name__)
@@ -118,7 +120,10 @@ def query_page(name: str) -> Response:
         if failure.status >= 500:
             raise
         status, error = failure.status, f"<p class=error role=alert>{escape(str(failure))}</p>"
-    fields = "".join(_field(saved, p, values.get(p.name, "")) for p in saved.parameters)
+    choices = enumerations(saved)
+    fields = "".join(
+        _field(saved, p, values.get(p.name, ""), choices.get(p.name)) for p in saved.parameters
+    )
     api = f"/api/queries/{quote(name)}"
     args = urlencode(values)
     downloads = " ".join(
@@ -147,11 +152,21 @@ def query_page(name: str) -> Response:
     return response
 
 
-def _field(saved, parameter, value: str) -> str:
+def _field(saved, parameter, value: str, choices: list[str] | None = None) -> str:
     default = saved.defaults.get(parameter.name)
     example = saved.examples.get(parameter.name, default or "")
     required = " required" if parameter.required and default is None else ""
     hint = parameter.describe_type() + (f", default {default}" if default else "")
+    if choices is not None:
+        chosen = value or default or ""
+        options = "".join(
+            f"<option{' selected' if c == chosen else ''}>{escape(c)}</option>" for c in choices
+        )
+        blank = "" if required else "<option></option>"
+        return (
+            f'<p><label>{escape(parameter.name)} <select name="{escape(parameter.name)}">'
+            f"{blank}{options}</select></label> <small>{escape(hint)}</small></p>"
+        )
     return (
         f'<p><label>{escape(parameter.name)} <input name="{escape(parameter.name)}" '
         f'value="{escape(value)}" placeholder="{escape(example)}"{required}></label> '
@@ -159,7 +174,27 @@ def _field(saved, parameter, value: str) -> str:
     )
 
 
+def enumerations(saved) -> dict[str, list[str]]:
+    """grlc's `enumerate`: for each parameter it names, the values found in the graph (IRIs
+    as prefixed names where the project has a prefix for them)."""
+    dataset = store().dataset(None if settings().plain else "all")
+    found = {}
+    for name in saved.enumerate:
+        results, _ = fetch_results(saved.enumeration_query(name), dataset)
+        variable = results.variables[0]
+        found[name] = [
+            compact(row[variable])
+            if isinstance(row[variable], ox.NamedNode)
+            else row[variable].value
+            for row in results
+            if row[variable] is not None
+        ]
+    return found
+
+
 @bp.route("/api/openapi.json")
 def openapi() -> Response:
-    document = openapi_document(load_saved_queries(QUERIES_DIR), request.host_url.rstrip("/"))
+    saved = load_saved_queries(QUERIES_DIR)
+    values = {name: enumerations(query) for name, query in saved.items() if query.enumerate}
+    document = openapi_document(saved, request.host_url.rstrip("/"), values)
     return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json")

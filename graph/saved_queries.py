@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import yaml
 
 from graph.errors import InvalidInput, UnknownQuery
-from graph.sparql_text import top_level_words, where_group_start
+from graph.sparql_text import tokens, top_level_words, where_group_start
 from graph.terms import expand_iri
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -128,6 +128,27 @@ class SavedQuery:
             text += f"\nLIMIT {self.pagination} OFFSET {self.pagination * ((page or 1) - 1)}"
         return text
 
+    def enumeration_query(self, name: str) -> str:
+        """grlc's `enumerate`: a query for the values the parameter `name` can take, its
+        variable's distinct values in the query's own WHERE group (other parameters unbound)."""
+        parameter = next((p for p in self.parameters if p.name == name), None)
+        if parameter is None:
+            raise InvalidInput(f"{self.path}: enumerate names {name!r}, which is not a parameter")
+        select = where = None
+        for token in tokens(self.text):
+            if select is None and token.kind == "word" and token.upper == "SELECT":
+                select = token
+            elif select is not None and token.kind == "block":
+                where = token
+                break
+        if select is None or where is None:
+            raise InvalidInput(f"{self.path}: only a SELECT query can enumerate its parameters")
+        variable = f"?{parameter.variable}"
+        return (
+            f"{self.text[: select.start]}SELECT DISTINCT {variable} WHERE {where.text}\n"
+            f"ORDER BY {variable}"
+        )
+
     def bind(self, values: dict[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
         """Substitutions for the given values, the defaults filling the gaps."""
         known = {p.name for p in self.parameters}
@@ -187,6 +208,10 @@ def _parse(path: Path) -> SavedQuery:
     for found in PARAMETER.finditer(body):
         parameter = _parameter(found[1], found[2])
         parameters.setdefault(parameter.variable, parameter)
+    enumerated = _enumerated(meta.get("enumerate"))
+    for name in enumerated:
+        if not any(p.name == name for p in parameters.values()):
+            raise InvalidInput(f"{path}: enumerate names {name!r}, which is not a parameter")
     return SavedQuery(
         name=path.stem,
         path=path,
@@ -196,10 +221,23 @@ def _parse(path: Path) -> SavedQuery:
         tags=tuple(str(t) for t in meta.get("tags") or ()),
         defaults=_defaults(meta.get("defaults")),
         examples=_defaults(meta.get("examples")),
-        enumerate=tuple(str(e) for e in meta.get("enumerate") or ()),
+        enumerate=enumerated,
         pagination=_pagination(path, text, meta.get("pagination")),
         parameters=tuple(parameters.values()),
     )
+
+
+def _enumerated(raw: object) -> tuple[str, ...]:
+    """grlc writes `enumerate` as a list of names (or of one-key mappings); a name alone too."""
+    if isinstance(raw, str):
+        return (raw,)
+    names: list[str] = []
+    for item in raw or ():
+        if isinstance(item, dict):
+            names.extend(str(key) for key in item)
+        else:
+            names.append(str(item))
+    return tuple(names)
 
 
 def _pagination(path: Path, text: str, raw: object) -> int | None:

@@ -51,6 +51,14 @@ def test_every_saved_query_is_described_with_typed_examples(document):
         assert "application/sparql-results+json" in operation["responses"]["200"]["content"]
 
 
+def test_enumerated_parameters_list_their_values(document, server):
+    parameters = document["paths"]["/api/queries/alliance-members"]["get"]["parameters"]
+    alliance = next(p for p in parameters if p["name"] == "alliance")
+    assert alliance["schema"]["enum"] == ["id:US_Japan_Alliance"]
+    page = server.get("/queries/alliance-members").text
+    assert '<select name="alliance">' in page and "<option selected>id:US_Japan_Alliance" in page
+
+
 def test_the_examples_run(document, server):
     for path, item in document["paths"].items():
         parameters = {

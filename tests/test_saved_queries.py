@@ -89,3 +89,20 @@ def test_a_changed_file_is_read_again(tmp_path):
     changed = parse_saved_query(path)
     assert changed.summary == "the second"
     assert [p.name for p in changed.parameters] == ["o"]
+
+
+def test_enumerate_lists_a_parameters_values_from_the_query_itself(tmp_path, store):
+    path = tmp_path / "members.rq"
+    path.write_text(
+        "#+ enumerate:\n#+   - alliance\n"
+        "SELECT ?state WHERE { ?_alliance_iri akg:hasMember ?state } ORDER BY ?state LIMIT 5\n"
+    )
+    saved = parse_saved_query(path)
+    assert saved.enumerate == ("alliance",)
+    text = saved.enumeration_query("alliance")
+    assert "SELECT DISTINCT ?_alliance_iri WHERE" in text and "LIMIT" not in text
+    values = [row[0].value for row in store.query(text)]
+    assert values == ["https://w3id.org/alliance-kg/id/US_Japan_Alliance"]
+    path.write_text("#+ enumerate:\n#+   - nothing\nSELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(InvalidInput, match="not a parameter"):
+        parse_saved_query(path)
