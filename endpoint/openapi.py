@@ -17,8 +17,9 @@ TEXT = {"text/plain": {"schema": {"type": "string"}}}
 RESULT_FORMATS = ("json", "xml", "csv", "tsv", "html", "rows")
 GRAPH_FORMATS = ("ttl", "nt", "rdfxml", "jsonld", "html")
 #: IRIs and prefixed names (scheme or prefix, a colon, then characters that need no escaping).
-#: The server takes any IRI, `<...>` included; this is the part that is easy to describe.
-IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&'()*+,;=-]*$"
+#: The server takes any IRI, `<...>` and fragments included; this is the part that is easy to
+#: describe: no `#`, since a prefix's namespace may end in one (akg:) and an IRI has one at most.
+IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?@!$&'()*+,;=-]*$"
 #: An example for parameters whose query gives none (no `examples` or `defaults` entry).
 GENERIC_EXAMPLES = {
     "iri": "id:Japan",
@@ -41,12 +42,14 @@ def openapi_document(
     saved: dict[str, SavedQuery],
     server: str,
     enumerations: dict[str, dict[str, list]] | None = None,
+    max_page: int = 1_000_000,
 ) -> dict:
-    """`enumerations`: per query, the values found for the parameters its `enumerate` names."""
+    """`enumerations`: per query, the values found for the parameters its `enumerate` names;
+    `max_page`: the last page number the server accepts."""
     paths: dict = {"/api/queries": {"get": _listing_operation()}}
     for name, query in saved.items():
         choices = (enumerations or {}).get(name, {})
-        paths[f"/api/queries/{name}"] = {"get": _operation(query, choices)}
+        paths[f"/api/queries/{name}"] = {"get": _operation(query, choices, max_page)}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -68,7 +71,7 @@ def openapi_document(
     }
 
 
-def _operation(query: SavedQuery, choices: dict[str, list]) -> dict:
+def _operation(query: SavedQuery, choices: dict[str, list], max_page: int) -> dict:
     is_graph = query_form(query.text) in ("CONSTRUCT", "DESCRIBE")
     parameters = [_parameter(query, p, choices.get(p.name)) for p in query.parameters]
     formats = GRAPH_FORMATS if is_graph else RESULT_FORMATS
@@ -100,7 +103,7 @@ def _operation(query: SavedQuery, choices: dict[str, list]) -> dict:
                 "required": False,
                 "description": f"The page of results, {query.pagination} rows each; the "
                 "response's Link header names the first, previous and next pages.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1},
             }
         )
     return {

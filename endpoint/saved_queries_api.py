@@ -22,6 +22,8 @@ from queries import QUERIES_DIR
 
 bp = Blueprint("saved_queries", __name__)
 
+#: The last page number a request may ask for (the SPARQL engine's OFFSET is bounded).
+MAX_PAGE = 1_000_000
 RESERVED = {"format", "output", "dataset", "page"}
 
 
@@ -92,8 +94,10 @@ def _page_number(saved) -> int:
         return 1
     if not saved.pagination:
         raise HTTPError(400, f"query {saved.name!r} is not paginated: drop the page parameter")
-    if not raw.isdigit() or int(raw) < 1:
-        raise HTTPError(400, f"parameter 'page': expected a page number from 1, got {raw!r}")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise HTTPError(
+            400, f"parameter 'page': expected a page number from 1 to {MAX_PAGE}, got {raw!r}"
+        )
     return int(raw)
 
 
@@ -196,5 +200,5 @@ def enumerations(saved) -> dict[str, list[str]]:
 def openapi() -> Response:
     saved = load_saved_queries(QUERIES_DIR)
     values = {name: enumerations(query) for name, query in saved.items() if query.enumerate}
-    document = openapi_document(saved, request.host_url.rstrip("/"), values)
+    document = openapi_document(saved, request.host_url.rstrip("/"), values, MAX_PAGE)
     return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json")
