@@ -1,4 +1,5 @@
-"""The pages in real headless Chromium (Debian's, driven by Playwright), against the real server.
+"""The pages in real headless Chromium (Debian's, driven by Playwright), against the real server
+(the session's; the one test that writes undoes its write).
 
 Every request the browser makes is recorded: none may leave the server (users run offline)."""
 
@@ -8,8 +9,6 @@ import os
 import shutil
 
 import pytest
-
-from tests.conftest import start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -21,13 +20,6 @@ if shutil.which(CHROMIUM) is None:
     pytest.skip(
         "browser tests need Debian's chromium (apt-get install chromium)", allow_module_level=True
     )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, sources):
-    running = start_server(tmp_path_factory.mktemp("browser"), sources)
-    yield running
-    stop_server(running)
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +47,19 @@ def page(browser, server):
     context.close()
 
 
-def test_the_query_page_runs_a_query_in_yasgui(page, server):
-    page.goto(server.url + "/")
+def run_in_yasgui(page) -> tuple[str, str]:
+    """Wait for YASGUI, run the query it shows; its text and the results' text."""
     page.wait_for_selector(".yasqe .CodeMirror")
-    assert "SovereignState" in page.evaluate("allianceKgYasgui.getTab().getQuery()")
+    query = page.evaluate("allianceKgYasgui.getTab().getQuery()")
     page.click(".yasqe_queryButton")
     page.wait_for_selector(".yasr table td")
-    text = page.inner_text(".yasr")
+    return query, page.inner_text(".yasr")
+
+
+def test_the_query_page_runs_a_query_in_yasgui(page, server):
+    page.goto(server.url + "/")
+    query, text = run_in_yasgui(page)
+    assert "SovereignState" in query
     assert "Japan" in text and "Philippines" in text
     # The graph's own IRIs lead to their pages on this server.
     page.click(".yasr table td a:text('id:Japan')")
@@ -127,12 +125,9 @@ def test_a_saved_query_page_runs_with_a_form_and_opens_in_the_editor(page, serve
     page.wait_for_load_state()
     assert "id:Nippon_Steel" in page.inner_text("table")
     page.click("a.open-in-editor")
-    page.wait_for_selector(".yasqe .CodeMirror")
-    query = page.evaluate("allianceKgYasgui.getTab().getQuery()")
+    query, text = run_in_yasgui(page)
     assert "VALUES" in query and "ontology#acquirer>" in query
-    page.click(".yasqe_queryButton")
-    page.wait_for_selector(".yasr table td")
-    assert "Nippon_Steel" in page.inner_text(".yasr")
+    assert "Nippon_Steel" in text
     assert page.errors == []
 
 

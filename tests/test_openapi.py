@@ -13,19 +13,11 @@ from openapi_spec_validator import validate
 
 from graph.saved_queries import load_saved_queries
 from queries import QUERIES_DIR
-from tests.conftest import start_server, stop_server
 
 #: Fuzzing: a fixed set of examples in the suite (so that a run is repeatable); set
 #: ALLIANCE_KG_FUZZ_EXAMPLES to explore more, with fresh randomness.
 EXAMPLES = int(os.environ.get("ALLIANCE_KG_FUZZ_EXAMPLES", "12"))
 DERANDOMIZE = "ALLIANCE_KG_FUZZ_EXAMPLES" not in os.environ
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, sources):
-    running = start_server(tmp_path_factory.mktemp("openapi"), sources)
-    yield running
-    stop_server(running)
 
 
 @pytest.fixture(scope="module")
