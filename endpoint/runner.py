@@ -118,6 +118,9 @@ class QueryRunner:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
             raise _stopped(limit, "every query process was busy") from None
+        if worker.process.poll() is not None:  # it died while idle (killed from outside)
+            log.warning("query process %d had ended; starting another", worker.process.pid)
+            worker = self._restart(worker)
         try:
             snapshot = self.snapshots.current
             if worker.snapshot != snapshot:
@@ -147,11 +150,15 @@ class QueryRunner:
                 self._idle.put(worker)
 
     def _replace(self, worker: Worker) -> None:
+        """Kill a worker and put a new one in the pool."""
+        self._idle.put(self._restart(worker))
+
+    def _restart(self, worker: Worker) -> Worker:
         worker.kill()
         if worker.snapshot is not None:
             self.snapshots.released(worker.snapshot)
-        self._idle.put(Worker.start())
         self.snapshots.collect()
+        return Worker.start()
 
     def close(self) -> None:
         while True:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
 
 from endpoint.cache import Answer, AnswerCache, cacheable
@@ -130,3 +135,45 @@ def test_the_cache_is_bounded_and_drops_answers_of_an_old_version():
     assert cache.get("k4") is None
     cache.put("late", Answer(b"x", "text/plain", ()), old)  # computed before the write
     assert cache.get("late") is None
+
+
+def test_a_killed_query_process_is_replaced_before_the_next_query(server):
+    workers = [
+        int(pid)
+        for pid in os.listdir("/proc")
+        if pid.isdigit()
+        and _in_session(int(pid), server.process.pid)
+        and "graph.query_worker" in _cmdline(int(pid))
+    ]
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    for i in range(3):  # every process of the pool gets used
+        response = server.get("/sparql", params={"query": f"ASK {{ ?s ?p ?o }} # {i}"})
+        assert response.status_code == 200, response.text
+
+
+def test_snapshots_do_not_pile_up(server):
+    for i in range(5):
+        update = f"INSERT DATA {{ <urn:snap:{i}> <urn:snap:p> {i} }}"
+        assert (
+            server.post("/sparql", data={"update": update}, headers=server.auth).status_code == 204
+        )
+        assert count(server).status_code == 200
+    snapshots = list((server.store / "snapshots").iterdir())
+    assert 1 <= len(snapshots) <= 3  # the current one, and at most one per query process
+
+
+def _in_session(pid: int, session: int) -> bool:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3]) == session
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
