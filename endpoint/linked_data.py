@@ -17,7 +17,7 @@ from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
-from endpoint.pages import entity_space, label_of, labelled_link, page
+from endpoint.pages import entity_space, label_of, labelled_link, local_href, local_page, page
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
 from graph.terms import compact, display, parse_term
@@ -114,7 +114,7 @@ def html_page(name: str) -> Response:
         f"<tr><td>{labelled_link(subject)}</td><td>{labelled_link(predicate)}</td></tr>"
         for (predicate, subject), _ in incoming.items()
     ]
-    quotes = _quotes(entity)
+    quotes = _quotes(outgoing, incoming)
     wikidata = [o for (p, o), _ in outgoing.items() if p == WIKIDATA]
     dated = any(p == DATE or (p == TYPE and o == EVENT) for (p, o), _ in outgoing.items())
     downloads = " ".join(
@@ -138,12 +138,12 @@ def html_page(name: str) -> Response:
     if dated:
         parts.append(f'<p><a href="/timeline#{escape(name)}">On the timeline of events</a></p>')
     edges = [
-        Edge(label_of(p) or compact(p), label_of(o) or display(o), _href(o), True,
+        Edge(label_of(p) or compact(p), label_of(o) or display(o), local_page(o), True,
              all(g == inferred for g in graphs))
         for (p, o), graphs in outgoing.items()
         if p not in (TYPE, LABEL) and isinstance(o, ox.NamedNode)
     ] + [
-        Edge(label_of(p) or compact(p), label_of(s) or compact(s), _href(s), False,
+        Edge(label_of(p) or compact(p), label_of(s) or compact(s), local_page(s), False,
              all(g == inferred for g in graphs))
         for (p, s), graphs in incoming.items()
         if isinstance(s, ox.NamedNode)
@@ -177,17 +177,17 @@ def _merged(quads, incoming: bool = False) -> dict[tuple, list]:
     return merged
 
 
-def _quotes(entity: ox.NamedNode) -> list[tuple[str, ox.NamedNode | None, ox.NamedNode | None]]:
-    """The quotes of the claims that state facts about the entity, with who they are
+def _quotes(
+    *links: dict[tuple, list],
+) -> list[tuple[str, ox.NamedNode | None, ox.NamedNode | None]]:
+    """The quotes of the claims (graphs) that state the given links, with who they are
     attributed to and the document they come from."""
-    raw = store().raw
     claims = {
-        q.graph_name
-        for q in [
-            *raw.quads_for_pattern(entity, None, None, None),
-            *raw.quads_for_pattern(None, None, entity, None),
-        ]
-        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(CLAIM)
+        graph
+        for merged in links
+        for graphs in merged.values()
+        for graph in graphs
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(CLAIM)
     }
     found = []
     for claim in sorted(claims, key=str):
@@ -202,12 +202,6 @@ def _value(subject: ox.NamedNode, predicate: ox.NamedNode):
     return quad.object if quad is not None else None
 
 
-def _href(term) -> str | None:
-    if isinstance(term, ox.NamedNode) and term.value.startswith(entity_space()):
-        return "/id/" + term.value[len(entity_space()) :]
-    return None
-
-
 @bp.route("/timeline")
 def timeline() -> Response:
     """The article's dated events and facts on a timeline, then those it gives no date."""
@@ -220,7 +214,7 @@ def timeline() -> Response:
         seen.add((entity, when))
         label = label_of(entity) or compact(entity)
         kind = label_of(row["type"]) if row["type"] is not None else ""
-        events.append(Event(when, label, _href(entity) or entity.value, kind or ""))
+        events.append(Event(when, label, local_href(entity), kind or ""))
     events.sort(key=lambda e: e.when)
     items = "".join(
         f'<li id="{escape(e.href.rsplit("/", 1)[-1])}"><time>{escape(e.when)}</time> '
@@ -231,7 +225,7 @@ def timeline() -> Response:
     )
     undated = [row["event"] for row in store().query(UNDATED_QUERY)]
     others = "".join(
-        f'<li><a href="{escape(_href(e) or e.value)}">{escape(label_of(e) or compact(e))}</a></li>'
+        f'<li><a href="{escape(local_href(e))}">{escape(label_of(e) or compact(e))}</a></li>'
         for e in undated
     )
     body = (

@@ -156,18 +156,26 @@ def labelled_link(term) -> str:
     label = label_of(term)
     if label is None:
         return term_link(term)
-    href = _local_href(term)
+    href = local_href(term)
     return f'<a href="{escape(href)}">{escape(label)}</a> <small>{escape(compact(term))}</small>'
 
 
-def _local_href(term: ox.NamedNode) -> str:
+def local_page(term) -> str | None:
+    """Where this server serves a term of the graph's own IRI space (/id/NAME), or None."""
     space = entity_space()
-    return "/id/" + term.value[len(space) :] if term.value.startswith(space) else term.value
+    if isinstance(term, ox.NamedNode) and term.value.startswith(space):
+        return "/id/" + term.value[len(space) :]
+    return None
+
+
+def local_href(term: ox.NamedNode) -> str:
+    """The link for an IRI: its page on this server if it is the graph's own, else itself."""
+    return local_page(term) or term.value
 
 
 def term_link(term) -> str:
     """A term as HTML: the graph's own IRIs link to their pages on this server."""
     if isinstance(term, ox.NamedNode):
-        href = _local_href(term)
+        href = local_href(term)
         return f'<a href="{escape(href)}">{escape(compact(term))}</a>'
     return escape(display(term))

@@ -105,7 +105,6 @@ class QueryRunner:
 
     def __init__(self, snapshots: Snapshots, workers: int):
         self.snapshots = snapshots
-        self.size = workers
         self._idle: queue.Queue[Worker] = queue.Queue()
         for _ in range(workers):
             self._idle.put(Worker.start())
