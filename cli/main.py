@@ -483,7 +483,7 @@ def serve_command(
     base_iri: str,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
-    a query page on /. Runs under gunicorn; with no store built yet, builds the article graph.
+    a query page on /. Runs under granian; with no store built yet, builds the article graph.
 
     \b
     Examples:

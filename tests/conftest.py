@@ -74,7 +74,7 @@ class Server:
 
 
 def start_server(tmp: Path, sources: list[Source] | None, *extra: str) -> Server:
-    """The real `alliance-kg serve` (gunicorn) on a free port of 127.0.0.1, once it answers.
+    """The real `alliance-kg serve` (granian) on a free port of 127.0.0.1, once it answers.
     With sources, it serves a store built from them; without, the store already at tmp/store."""
     location = StoreLocation(tmp / "store")
     if sources is not None:

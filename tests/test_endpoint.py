@@ -1,4 +1,4 @@
-"""The SPARQL endpoint, served for real (gunicorn on 127.0.0.1), driven by real clients."""
+"""The SPARQL endpoint, served for real (granian on 127.0.0.1), driven by real clients."""
 
 from __future__ import annotations
 
