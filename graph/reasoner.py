@@ -55,6 +55,9 @@ PROJECT_RULES = load_rule_files(RULES_DIR)
 INLINE_LIMIT = 2000
 #: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
 SPECIALISE_LIMIT = 64
+#: Up to this many matches of its first premise, a rule runs over everything as one update per
+#: match (see Reasoner._split).
+SPLIT_LIMIT = 1000
 
 Progress = Callable[[str], None]
 
@@ -198,18 +201,38 @@ class Reasoner:
         parts += list(rule.static)
         return " .\n  ".join(p for p in parts if p) + f"\n  {rule.filters}"
 
-    def _insert(self, rule: Rule, target: str, body: str, named: Iterable[str] = ()) -> str:
-        """INSERT the rule's new heads into `target`; FILTER NOT EXISTS keeps known triples out."""
-        return (
-            f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {rule.head} }} }}\n{self._using(named)}\n"
-            f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {rule.head} }}\n}}"
-        )
-
     def full_updates(self, rule: Rule, target: str) -> list[str]:
-        """Insert into `target` every new head the rule derives from everything."""
+        """Insert into `target` every new head the rule derives from everything; FILTER NOT
+        EXISTS keeps known triples out."""
         if rule.name == "prp-trp":
             return [self._transitive_closure(p, target) for p in self._transitive_properties()]
-        return [self._insert(rule, target, self._body(rule))]
+        return [
+            f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {part.head} }} }}\n{self._using()}\n"
+            f"WHERE {{\n  {self._body(part)}\n  FILTER NOT EXISTS {{ {part.head} }}\n}}"
+            for part in self._split(rule)
+        ]
+
+    def _split(self, rule: Rule) -> list[Rule]:
+        """The rule as one copy per match of its first premise, when that premise matches few
+        triples (as a schema premise does): one update over everything would hold all its
+        solutions in memory at once before inserting them."""
+        if len(rule.premises) < 2:
+            return [rule]
+        graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+        results = self.store.query(
+            f"{PROLOGUE}SELECT * WHERE {{ {rule.premises[0]} }}", default_graph=graphs
+        )
+        names = [f"?{v.value}" for v in results.variables]
+        found = list(itertools.islice(results, SPLIT_LIMIT + 1))
+        # A blank node cannot be named in a query, nor a literal stand where a predicate does.
+        if len(found) > SPLIT_LIMIT or any(
+            not isinstance(term, ox.NamedNode) for row in found for term in row
+        ):
+            return [rule]
+        return [
+            rule.specialise({n: str(t) for n, t in zip(names, row, strict=True)}, drop=0)
+            for row in found
+        ]
 
     def delta_updates(self, rule: Rule, delta: str, target: str) -> list[str]:
         """The rule's updates with one premise matched in `delta`."""
