@@ -117,6 +117,7 @@ class Reasoner:
         self._delta_rows: dict[str, list[ox.Triple] | None] = {}
         self._has_literal_pairs: bool | None = None
         self._new_same_as = False
+        self._pending: list[str] = []
         graphs = [ox.NamedNode(g) for g in self.premise_graphs]
         functional = store.query(
             f"SELECT ?p WHERE {{ ?p a <{OWL}FunctionalProperty> }}", default_graph=graphs
@@ -135,8 +136,13 @@ class Reasoner:
     def _new_work_graph(self) -> str:
         return f"{WORK}{time.time_ns()}-{next(self._work)}"
 
+    def _known_graphs(self) -> list[str]:
+        """The graphs rules read: the premises, the inferred graph and, during the first pass,
+        the graph that holds what its later stages derived."""
+        return [*self.premise_graphs, self.inferred, *self._pending]
+
     def _using(self, named: Iterable[str] = ()) -> str:
-        graphs = [*self.premise_graphs, self.inferred]
+        graphs = self._known_graphs()
         lines = [f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named]
         return "\n".join(lines)
 
@@ -218,7 +224,7 @@ class Reasoner:
         solutions in memory at once before inserting them."""
         if len(rule.premises) < 2:
             return [rule]
-        graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
         results = self.store.query(
             f"{PROLOGUE}SELECT * WHERE {{ {rule.premises[0]} }}", default_graph=graphs
         )
@@ -283,7 +289,7 @@ class Reasoner:
         ):
             self._has_literal_pairs = None
         if self._has_literal_pairs is None:
-            graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+            graphs = [ox.NamedNode(g) for g in self._known_graphs()]
             self._has_literal_pairs = bool(
                 self.store.query(
                     f"""{PROLOGUE}ASK {{ ?p a owl:FunctionalProperty . ?x ?p ?y1 . ?x ?p ?y2
@@ -310,7 +316,7 @@ class Reasoner:
         return self._delta_rows[delta]
 
     def _transitive_properties(self) -> list[str]:
-        graphs = [ox.NamedNode(g) for g in [*self.premise_graphs, self.inferred]]
+        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
         found = self.store.query(
             f"SELECT DISTINCT ?p WHERE {{ ?p a <{OWL}TransitiveProperty> }}", default_graph=graphs
         )
@@ -334,10 +340,32 @@ WHERE {{
         report = ReasoningReport(rounds=2)
         self._drop(self.inferred)
         self.progress("reasoning: first pass over everything")
+        # The schema and property rules (stage 0) write into the inferred graph; the rules of
+        # the later stages into a graph of their own, which every rule reads too.
+        later = self._new_work_graph()
+        self._pending = [later]
+        try:
+            for rule in self.owl_rules:
+                target = self.inferred if stage_of(rule) == 0 else later
+                for update in self.full_updates(rule, target):
+                    self.store.update(update)
+        finally:
+            self._pending = []
+        self.store.update(f"ADD SILENT <{later}> TO <{self.inferred}>")
+        # The second round: a rule missed, in the first pass, what uses a triple derived by
+        # itself or a rule after it. After stage 0 all of those are in `later`: the rules of
+        # the later stages are matched against it alone, those of stage 0 against everything.
+        delta = self._new_work_graph()
         for rule in self.owl_rules:
-            for update in self.full_updates(rule, self.inferred):
+            source = self.inferred if stage_of(rule) == 0 else later
+            for update in self.delta_updates(rule, source, delta):
                 self.store.update(update)
-        self._saturate(self.inferred, report, layer_full=True)
+        self._drop(later)
+        self._delta_rows.clear()
+        self.store.update(vacuous_filter_sparql(delta))
+        self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
+        self._saturate(delta, report, layer_full=True)
+        self._drop(delta)
         self.store.update(vacuous_filter_sparql(self.inferred))
         self._has_literal_pairs = None
         self._literal_pairs([])  # learn it now, while everything is being computed anyway
