@@ -340,27 +340,28 @@ WHERE {{
         report = ReasoningReport(rounds=2)
         self._drop(self.inferred)
         self.progress("reasoning: first pass over everything")
-        # The schema and property rules (stage 0) write into the inferred graph; the rules of
-        # the later stages into a graph of their own, which every rule reads too.
-        later = self._new_work_graph()
-        self._pending = [later]
+        # The schema and property rules (stage 0) write into a graph of their own, which every
+        # rule reads too; the rules of the later stages (types, equality) into the inferred graph.
+        early = self._new_work_graph()
+        self._pending = [early]
+        delta = self._new_work_graph()
         try:
             for rule in self.owl_rules:
-                target = self.inferred if stage_of(rule) == 0 else later
+                target = early if stage_of(rule) == 0 else self.inferred
                 for update in self.full_updates(rule, target):
                     self.store.update(update)
+            # The second round: in the first pass a rule missed what uses a triple derived by
+            # itself or a rule after it. For the rules of the later stages, all of those are in
+            # the inferred graph, which is matched alone; for those of stage 0, both graphs.
+            for rule in self.owl_rules:
+                sources = [early, self.inferred] if stage_of(rule) == 0 else [self.inferred]
+                for source in sources:
+                    for update in self.delta_updates(rule, source, delta):
+                        self.store.update(update)
         finally:
             self._pending = []
-        self.store.update(f"ADD SILENT <{later}> TO <{self.inferred}>")
-        # The second round: a rule missed, in the first pass, what uses a triple derived by
-        # itself or a rule after it. After stage 0 all of those are in `later`: the rules of
-        # the later stages are matched against it alone, those of stage 0 against everything.
-        delta = self._new_work_graph()
-        for rule in self.owl_rules:
-            source = self.inferred if stage_of(rule) == 0 else later
-            for update in self.delta_updates(rule, source, delta):
-                self.store.update(update)
-        self._drop(later)
+        self.store.update(f"ADD SILENT <{early}> TO <{self.inferred}>")
+        self._drop(early)
         self._delta_rows.clear()
         self.store.update(vacuous_filter_sparql(delta))
         self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
