@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import signal
 import struct
 import sys
 from typing import BinaryIO
@@ -83,6 +84,9 @@ def run(store: ox.Store, request: dict) -> dict:
 
 
 def main() -> None:
+    # Ctrl-C reaches the whole process group; the endpoint decides when this process ends (it
+    # closes stdin, or kills it), so an interrupt here would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # nothing else may write on the answer channel
     store, opened = None, None

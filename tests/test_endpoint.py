@@ -323,6 +323,42 @@ def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, sources):
         stop_server(restarted)
 
 
+def test_the_server_starts_quietly_and_ctrl_c_stops_every_process(tmp_path_factory, sources):
+    """With the defaults, the server starts without warnings. Ctrl-C in a terminal sends SIGINT
+    to the whole process group: the supervisor, the worker and the query processes. The server
+    stops, leaves no process behind and prints no traceback."""
+    tmp = tmp_path_factory.mktemp("ctrl-c")
+    running = start_server(tmp, sources)
+    assert running.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    group = running.process.pid
+    os.killpg(group, signal.SIGINT)
+    try:
+        running.process.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while _members(group) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _members(group)
+    finally:
+        if _members(group):
+            os.killpg(group, signal.SIGKILL)
+    log = (tmp / "server.log").read_text()
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
+    assert "WARNING" not in log, log
+
+
+def _members(group: int) -> list[int]:
+    """The live processes of a process group (zombies count as gone)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            found.append(int(entry.name))
+    return found
+
+
 def test_a_malformed_update_changes_nothing(server):
     before = server.get(
         "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
