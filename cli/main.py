@@ -7,6 +7,7 @@ nowhere else.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -455,7 +456,13 @@ def _base_iri(value: str) -> str:
 @click.option(
     "--cors-origin", default="*", show_default=True, help="Origin allowed to read by CORS."
 )
-@click.option("--threads", default=8, show_default=True, type=int, help="Requests served at once.")
+@click.option(
+    "--threads",
+    default=lambda: 2 * (os.cpu_count() or 1) + 1,
+    show_default="2 x CPUs + 1",
+    type=click.IntRange(1),
+    help="Requests served at once (threads of the worker process).",
+)
 @click.option(
     "--base-iri",
     default=BASE,
