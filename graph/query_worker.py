@@ -34,12 +34,26 @@ def read_message(stream: BinaryIO) -> dict | None:
     payload = stream.read(size)
     if len(payload) < size:
         return None
-    return pickle.loads(payload)
+    message = pickle.loads(payload)
+    if "body_size" in message:
+        size = message.pop("body_size")
+        message["body"] = stream.read(size)
+        if len(message["body"]) < size:
+            return None
+    return message
 
 
 def write_message(stream: BinaryIO, message: dict) -> None:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    """A message is its fields pickled, then its `body` (bytes or a buffer), if any, as is: a
+    result of many megabytes is neither copied into the pickle nor out of it."""
+    fields = {k: v for k, v in message.items() if k != "body"}
+    body = message.get("body")
+    if body is not None:
+        fields["body_size"] = memoryview(body).nbytes
+    payload = pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(HEADER.pack(len(payload)) + payload)
+    if body is not None:
+        stream.write(body)
     stream.flush()
 
 
@@ -73,7 +87,7 @@ def run(store: ox.Store, request: dict) -> dict:
             )
             if buffer.tell() > request["max_bytes"]:
                 return {"ok": False, "error": "too-large"}
-        body = buffer.getvalue()
+        body = buffer.getbuffer()  # written out as is, not copied
         if len(body) > request["max_bytes"]:
             return {"ok": False, "error": "too-large"}
         return {"ok": True, "kind": kind, "body": body}

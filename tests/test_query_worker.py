@@ -1,0 +1,48 @@
+"""The messages between the endpoint and its query processes."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+
+from graph.query_worker import read_message, write_message
+
+
+def _through_a_pipe(*messages: dict) -> list:
+    read_end, write_end = os.pipe()
+
+    def send() -> None:
+        with os.fdopen(write_end, "wb") as writer:
+            for message in messages:
+                write_message(writer, message)
+
+    sender = threading.Thread(target=send)  # a pipe holds 64 KB: read while it is written
+    sender.start()
+    with os.fdopen(read_end, "rb") as reader:
+        received = [read_message(reader) for _ in range(len(messages) + 1)]
+    sender.join()
+    return received
+
+
+def test_messages_with_and_without_a_body_arrive_whole_and_in_order():
+    big = io.BytesIO(bytes(range(256)) * 40_000)  # 10 MB, sent from the buffer, not a copy
+    sent = [
+        {"query": "ASK {}", "dataset": {"union": True}},
+        {"ok": True, "kind": "solutions", "body": big.getbuffer()},
+        {"ok": True, "kind": "boolean", "body": b'{"boolean":true}'},
+        {"ok": False, "error": "syntax", "message": "line 1"},
+    ]
+    received = _through_a_pipe(*sent)
+    assert received[0] == sent[0]
+    assert received[1] == {"ok": True, "kind": "solutions", "body": big.getvalue()}
+    assert received[2] == sent[2]
+    assert received[3] == sent[3]
+    assert received[4] is None  # the stream ended
+
+
+def test_a_message_cut_short_reads_as_the_end():
+    whole = io.BytesIO()
+    write_message(whole, {"ok": True, "kind": "solutions", "body": b"x" * 1000})
+    for cut in (2, 10, len(whole.getvalue()) - 1):
+        assert read_message(io.BytesIO(whole.getvalue()[:cut])) is None
