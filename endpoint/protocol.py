@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError
@@ -95,6 +95,25 @@ def _values(name: str) -> list[str]:
     return found
 
 
+@bp.before_app_request
+def whole_chunked_body() -> None:
+    """A body sent in chunks is read (and checked against the size limit) before anything
+    parses it: werkzeug's form and multipart parsers then read it from memory."""
+    if request.content_length is None and request.method in ("POST", "PUT"):
+        request_body()
+
+
+def request_body() -> bytes:
+    """The request's body. One sent in chunks has no Content-Length to refuse it by, and
+    werkzeug's read of it stops silently at the size limit: if more follows, it is a 413, never
+    a body cut short (a cut after a `;` is a valid update)."""
+    data = request.get_data()
+    at_limit = len(data) >= current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and at_limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
 def _single(name: str) -> str | None:
     found = _values(name)
     if len(found) > 1:
@@ -106,10 +125,10 @@ def _operation() -> tuple[str, str] | None:
     """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
     if request.method == "POST" and request.mimetype == "application/sparql-query":
         _refuse_in_url("update")
-        return "query", request.get_data(as_text=True)
+        return "query", request_body().decode(errors="replace")
     if request.method == "POST" and request.mimetype == "application/sparql-update":
         _refuse_in_url("query")
-        return "update", request.get_data(as_text=True)
+        return "update", request_body().decode(errors="replace")
     if request.method == "POST" and request.mimetype != FORM:
         raise HTTPError(
             415,

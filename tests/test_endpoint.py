@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 import rdflib
@@ -395,6 +396,67 @@ def test_load_is_refused(server):
 def test_oversized_body_is_a_413(server):
     response = server.post("/sparql", data={"query": "#" * 2_000_000})
     assert response.status_code == 413
+
+
+def test_an_oversized_chunked_body_is_a_413_and_changes_nothing(server):
+    """A body sent in chunks has no Content-Length to refuse it by: it is refused once it
+    passes the limit, never cut at the limit and run (a cut after a `;` is a valid update)."""
+    statement = "INSERT DATA { <urn:test:chunked> <urn:test:p> <urn:test:o> } ;\n"
+    count = 2_000_000 // len(statement)
+
+    def chunks():
+        for _ in range(count):
+            yield statement.encode()
+
+    for kind, headers in [
+        ("update", {**server.auth, "Content-Type": "application/sparql-update"}),
+        ("query", {"Content-Type": "application/sparql-query"}),
+    ]:
+        response = server.post("/sparql", data=chunks(), headers=headers)
+        assert response.status_code == 413, (kind, response.status_code, response.text[:200])
+        assert "limit" in response.text
+
+    def form():
+        yield b"update="
+        for _ in range(count):
+            yield quote_plus(statement).encode()
+
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = server.post("/sparql", data=form(), headers={**server.auth, **form_type})
+    assert response.status_code == 413, response.text[:200]
+
+    def multipart():
+        yield b'--XX\r\nContent-Disposition: form-data; name="f"; filename="a.nt"\r\n'
+        yield b"Content-Type: application/n-triples\r\n\r\n"
+        for _ in range(40_000):
+            yield b"<urn:test:chunked> <urn:test:p> <urn:test:o> .\n"
+        yield b"\r\n--XX--\r\n"
+
+    response = server.post(
+        "/store?default",
+        data=multipart(),
+        headers={**server.auth, "Content-Type": "multipart/form-data; boundary=XX"},
+    )
+    assert response.status_code == 413, response.text[:200]
+    # Within the limit, chunked bodies of every kind are read whole.
+    small_form = (part for part in [b"query=", quote_plus("ASK { ?s ?p ?o }").encode()])
+    response = server.post("/sparql", data=small_form, headers=form_type)
+    assert response.status_code == 200 and response.json()["boolean"] is True
+    small_query = (part for part in [b"ASK { ", b"?s ?p ?o }"])
+    response = server.post(
+        "/sparql", data=small_query, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 200 and response.json()["boolean"] is True
+    graph = "urn:test:chunked-upload"
+    response = requests.put(
+        f"{server.url}/store?graph={graph}",
+        data=(b"<urn:test:chunked> <urn:test:p> <urn:test:o> .\n" for _ in range(40_000)),
+        headers={**server.auth, "Content-Type": "application/n-triples"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    ask = "ASK { { <urn:test:chunked> ?p ?o } UNION { GRAPH ?g { <urn:test:chunked> ?p ?o } } }"
+    assert not server.get("/sparql", params={"query": ask}).json()["boolean"]
 
 
 def test_no_input_gives_a_500(server):
