@@ -28,6 +28,7 @@ from graph.rules import (
     Rule,
     load_rule_files,
     matches,
+    pattern_terms,
     schema_dependent_rules,
 )
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
@@ -207,16 +208,45 @@ class Reasoner:
         parts += list(rule.static)
         return " .\n  ".join(p for p in parts if p) + f"\n  {rule.filters}"
 
-    def full_updates(self, rule: Rule, target: str) -> list[str]:
+    def full_updates(self, rule: Rule, target: str, superclasses_later: bool = False) -> list[str]:
         """Insert into `target` every new head the rule derives from everything; FILTER NOT
-        EXISTS keeps known triples out."""
+        EXISTS keeps known triples out. With `superclasses_later` (cax-sco is yet to run over
+        everything), the domain and range rules leave out the types cax-sco will derive."""
         if rule.name == "prp-trp":
             return [self._transitive_closure(p, target) for p in self._transitive_properties()]
+        parts = self._split(rule)
+        if superclasses_later and rule.name in ("prp-dom", "prp-rng") and parts != [rule]:
+            parts = self._most_specific_classes(parts)
         return [
             f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {part.head} }} }}\n{self._using()}\n"
             f"WHERE {{\n  {self._body(part)}\n  FILTER NOT EXISTS {{ {part.head} }}\n}}"
-            for part in self._split(rule)
+            for part in parts
         ]
+
+    def _most_specific_classes(self, parts: list[Rule]) -> list[Rule]:
+        """Of the domain (or range) rule's copies, one per axiom `P rdfs:domain C`, those whose C
+        is not a strict superclass of another domain of P: the others' types follow from theirs
+        by cax-sco. (scm-dom1 gives a property every superclass of its domains as a domain, so
+        each copy would otherwise derive again, for every triple, what cax-sco derives once per
+        typed resource.)"""
+        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
+        below = {
+            (str(row["d"]), str(row["c"]))
+            for row in self.store.query(
+                f"{PROLOGUE}SELECT ?d ?c WHERE {{ ?d rdfs:subClassOf ?c }}", default_graph=graphs
+            )
+        }
+        classes: dict[str, set[str]] = {}
+        for part in parts:
+            _, _, cls = pattern_terms(part.head)
+            classes.setdefault(part.premises[0], set()).add(cls)  # ?x <P> ?y
+        kept = []
+        for part in parts:
+            _, _, cls = pattern_terms(part.head)
+            siblings = classes[part.premises[0]]
+            if not any((d, cls) in below and (cls, d) not in below for d in siblings if d != cls):
+                kept.append(part)
+        return kept
 
     def _split(self, rule: Rule) -> list[Rule]:
         """The rule as one copy per match of its first premise, when that premise matches few
@@ -348,7 +378,7 @@ WHERE {{
         try:
             for rule in self.owl_rules:
                 target = early if stage_of(rule) == 0 else self.inferred
-                for update in self.full_updates(rule, target):
+                for update in self.full_updates(rule, target, superclasses_later=True):
                     self.store.update(update)
             # The second round: in the first pass a rule missed what uses a triple derived by
             # itself or a rule after it. For the rules of the later stages, all of those are in
