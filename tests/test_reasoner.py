@@ -91,6 +91,36 @@ def test_schema_axioms_with_blank_nodes_and_literals_equal_owlrl():
     assert fixed in closure
 
 
+def test_domains_and_ranges_along_class_hierarchies_equal_owlrl():
+    """The first pass leaves to cax-sco the types a domain or range implies through subclasses
+    (`P rdfs:domain C` is skipped when another domain of P lies strictly below C); equivalent
+    classes, cycles and domains inherited from super-properties still give every type."""
+    text = """
+    @prefix ex: <urn:test:> .
+    @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ex:Leader rdfs:subClassOf ex:Person . ex:Person rdfs:subClassOf ex:Agent .
+    ex:Agent owl:equivalentClass ex:Actor .
+    ex:Cycle1 rdfs:subClassOf ex:Cycle2 . ex:Cycle2 rdfs:subClassOf ex:Cycle1 .
+    ex:leads rdfs:domain ex:Leader, ex:Agent, ex:Cycle1 ; rdfs:range ex:Group, ex:Cycle2 .
+    ex:heads rdfs:subPropertyOf ex:leads ; rdfs:domain ex:Person .
+    ex:a ex:heads ex:b .
+    ex:c ex:leads ex:d .
+    """
+    triples = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
+    found, _ = engine_closure(triples)
+    closure = inferred(found)
+    assert closure == reference(triples)
+    for subject in ("a", "c"):
+        for cls in ("Leader", "Person", "Agent", "Actor", "Cycle1", "Cycle2"):
+            assert (
+                ox.Triple(
+                    ox.NamedNode(f"urn:test:{subject}"), RDF_TYPE, ox.NamedNode(f"urn:test:{cls}")
+                )
+                in closure
+            )
+
+
 # Random graphs over the project's ontology: its properties between a few individuals, with
 # types, aliases (owl:sameAs), alliances and trilateral summits.
 ONTOLOGY_GRAPH = rdflib.Graph()
