@@ -138,9 +138,13 @@ class Reasoner:
         return f"{WORK}{time.time_ns()}-{next(self._work)}"
 
     def _known_graphs(self) -> list[str]:
-        """The graphs rules read: the premises, the inferred graph and, during the first pass,
-        the graph that holds what its later stages derived."""
+        """The graphs rules read: the premises, the inferred graph and, during the first pass
+        and the round after it, the graph that holds what stage 0 derived."""
         return [*self.premise_graphs, self.inferred, *self._pending]
+
+    def _known_nodes(self) -> list[ox.NamedNode]:
+        """The known graphs, as the default graph of a query."""
+        return [ox.NamedNode(g) for g in self._known_graphs()]
 
     def _using(self, named: Iterable[str] = ()) -> str:
         graphs = self._known_graphs()
@@ -229,11 +233,11 @@ class Reasoner:
         by cax-sco. (scm-dom1 gives a property every superclass of its domains as a domain, so
         each copy would otherwise derive again, for every triple, what cax-sco derives once per
         typed resource.)"""
-        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
         below = {
             (str(row["d"]), str(row["c"]))
             for row in self.store.query(
-                f"{PROLOGUE}SELECT ?d ?c WHERE {{ ?d rdfs:subClassOf ?c }}", default_graph=graphs
+                f"{PROLOGUE}SELECT ?d ?c WHERE {{ ?d rdfs:subClassOf ?c }}",
+                default_graph=self._known_nodes(),
             )
         }
         classes: dict[str, set[str]] = {}
@@ -254,9 +258,8 @@ class Reasoner:
         solutions in memory at once before inserting them."""
         if len(rule.premises) < 2:
             return [rule]
-        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
         results = self.store.query(
-            f"{PROLOGUE}SELECT * WHERE {{ {rule.premises[0]} }}", default_graph=graphs
+            f"{PROLOGUE}SELECT * WHERE {{ {rule.premises[0]} }}", default_graph=self._known_nodes()
         )
         names = [f"?{v.value}" for v in results.variables]
         found = list(itertools.islice(results, SPLIT_LIMIT + 1))
@@ -319,12 +322,11 @@ class Reasoner:
         ):
             self._has_literal_pairs = None
         if self._has_literal_pairs is None:
-            graphs = [ox.NamedNode(g) for g in self._known_graphs()]
             self._has_literal_pairs = bool(
                 self.store.query(
                     f"""{PROLOGUE}ASK {{ ?p a owl:FunctionalProperty . ?x ?p ?y1 . ?x ?p ?y2
                     FILTER (isLiteral(?y1) && !sameTerm(?y1, ?y2)) }}""",
-                    default_graph=graphs,
+                    default_graph=self._known_nodes(),
                 )
             )
         return self._has_literal_pairs
@@ -346,9 +348,9 @@ class Reasoner:
         return self._delta_rows[delta]
 
     def _transitive_properties(self) -> list[str]:
-        graphs = [ox.NamedNode(g) for g in self._known_graphs()]
         found = self.store.query(
-            f"SELECT DISTINCT ?p WHERE {{ ?p a <{OWL}TransitiveProperty> }}", default_graph=graphs
+            f"SELECT DISTINCT ?p WHERE {{ ?p a <{OWL}TransitiveProperty> }}",
+            default_graph=self._known_nodes(),
         )
         return [row["p"].value for row in found if isinstance(row["p"], ox.NamedNode)]
 
