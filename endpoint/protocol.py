@@ -97,21 +97,14 @@ def _values(name: str) -> list[str]:
 
 @bp.before_app_request
 def whole_chunked_body() -> None:
-    """A body sent in chunks is read (and checked against the size limit) before anything
-    parses it: werkzeug's form and multipart parsers then read it from memory."""
+    """A body sent in chunks has no Content-Length to refuse it by, and werkzeug's read of it
+    (get_data, the form and multipart parsers) stops silently at the size limit. It is read here,
+    before anything parses it (they then read it from memory); if more follows the limit, it is
+    a 413, never a body cut short (a cut after a `;` is a valid update)."""
     if request.content_length is None and request.method in ("POST", "PUT"):
-        request_body()
-
-
-def request_body() -> bytes:
-    """The request's body. One sent in chunks has no Content-Length to refuse it by, and
-    werkzeug's read of it stops silently at the size limit: if more follows, it is a 413, never
-    a body cut short (a cut after a `;` is a valid update)."""
-    data = request.get_data()
-    at_limit = len(data) >= current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is None and at_limit and request.environ["wsgi.input"].read(1):
-        raise RequestEntityTooLarge()
-    return data
+        at_limit = len(request.get_data()) >= current_app.config["MAX_CONTENT_LENGTH"]
+        if at_limit and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
 
 
 def _single(name: str) -> str | None:
@@ -125,10 +118,10 @@ def _operation() -> tuple[str, str] | None:
     """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
     if request.method == "POST" and request.mimetype == "application/sparql-query":
         _refuse_in_url("update")
-        return "query", request_body().decode(errors="replace")
+        return "query", request.get_data(as_text=True)
     if request.method == "POST" and request.mimetype == "application/sparql-update":
         _refuse_in_url("query")
-        return "update", request_body().decode(errors="replace")
+        return "update", request.get_data(as_text=True)
     if request.method == "POST" and request.mimetype != FORM:
         raise HTTPError(
             415,

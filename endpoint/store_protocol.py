@@ -10,15 +10,7 @@ from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
-from endpoint.protocol import (
-    _chosen,
-    authorise,
-    maintainer,
-    request_body,
-    settings,
-    store,
-    writing,
-)
+from endpoint.protocol import _chosen, authorise, maintainer, settings, store, writing
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
 
@@ -87,7 +79,7 @@ def _payload(home: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
         for upload in request.files.values():
             quads += _parse(upload.read(), upload.mimetype, home)
         return quads
-    return _parse(request_body(), request.mimetype, home)
+    return _parse(request.get_data(), request.mimetype, home)
 
 
 def _parse(data: bytes, mimetype: str, home) -> list[ox.Quad]:
