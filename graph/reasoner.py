@@ -28,6 +28,7 @@ from graph.rules import (
     Rule,
     load_rule_files,
     matches,
+    may_match,
     pattern_terms,
     schema_dependent_rules,
 )
@@ -56,6 +57,8 @@ PROJECT_RULES = load_rule_files(RULES_DIR)
 INLINE_LIMIT = 2000
 #: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
 SPECIALISE_LIMIT = 64
+#: The rules that the first pass runs as the transitive closure of their property.
+SCHEMA_CLOSURES = {"scm-sco": RDFS + "subClassOf", "scm-spo": RDFS + "subPropertyOf"}
 #: Up to this many matches of its first premise, a rule runs over everything as one update per
 #: match (see Reasoner._split).
 SPLIT_LIMIT = 1000
@@ -218,9 +221,13 @@ class Reasoner:
         everything), the domain and range rules leave out the types cax-sco will derive."""
         if rule.name == "prp-trp":
             return [self._transitive_closure(p, target) for p in self._transitive_properties()]
+        if rule.name in SCHEMA_CLOSURES:
+            return [self._transitive_closure(SCHEMA_CLOSURES[rule.name], target, distinct=True)]
         parts = self._split(rule)
         if superclasses_later and rule.name in ("prp-dom", "prp-rng") and parts != [rule]:
             parts = self._most_specific_classes(parts)
+        if rule.name == "cax-sco" and parts != [rule]:
+            parts = _direct_steps_upwards(parts)
         return [
             f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {part.head} }} }}\n{self._using()}\n"
             f"WHERE {{\n  {self._body(part)}\n  FILTER NOT EXISTS {{ {part.head} }}\n}}"
@@ -273,15 +280,19 @@ class Reasoner:
             for row in found
         ]
 
-    def delta_updates(self, rule: Rule, delta: str, target: str) -> list[str]:
-        """The rule's updates with one premise matched in `delta`."""
+    def delta_updates(
+        self, rule: Rule, delta: str, target: str, premises: set[int] | None = None
+    ) -> list[str]:
+        """The rule's updates with one premise matched in `delta` (one of `premises`, if given)."""
         return [
             f"{PROLOGUE}INSERT {{ GRAPH <{target}> {{ {head} }} }}\n{self._using([delta])}\n"
             f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {head} }}\n}}"
-            for head, body in self._delta_variants(rule, delta)
+            for head, body in self._delta_variants(rule, delta, premises)
         ]
 
-    def _delta_variants(self, rule: Rule, delta: str) -> list[tuple[str, str]]:
+    def _delta_variants(
+        self, rule: Rule, delta: str, premises: set[int] | None = None
+    ) -> list[tuple[str, str]]:
         """(head, WHERE clause) pairs that together apply the rule with one premise in `delta`.
 
         A small delta is matched against each premise here: each match gives a copy of the rule
@@ -293,14 +304,16 @@ class Reasoner:
         triples = self._small_delta(delta)
         variants = []
         for i, premise in enumerate(rule.premises):
-            if triples is None:
-                variants.append((rule.head, self._body(rule, delta, i)))
+            if premises is not None and i not in premises:
                 continue
             if (
                 rule.literal_equality
                 and i == len(rule.premises) - 1
                 and not self._literal_pairs(triples)
             ):
+                continue
+            if triples is None:
+                variants.append((rule.head, self._body(rule, delta, i)))
                 continue
             bindings = matches(premise, triples)
             if len(bindings) <= SPECIALISE_LIMIT:
@@ -313,10 +326,11 @@ class Reasoner:
                 variants.append((rule.head, self._body(rule, delta, i)))
         return variants
 
-    def _literal_pairs(self, delta: list[ox.Triple]) -> bool:
+    def _literal_pairs(self, delta: list[ox.Triple] | None) -> bool:
         """Whether some subject has two literal values for one functional property (cached; a
-        delta that adds a literal value of a functional property may create one)."""
-        if any(
+        delta that adds a literal value of a functional property may create one, and so may a
+        delta too large to read (None), which `_small_delta` has already cleared it for)."""
+        if delta is not None and any(
             t.predicate.value in self._functional and isinstance(t.object, ox.Literal)
             for t in delta
         ):
@@ -345,6 +359,8 @@ class Reasoner:
             self._delta_rows[delta] = (
                 [ox.Triple(q.subject, q.predicate, q.object) for q in quads] if small else None
             )
+            if not small:
+                self._has_literal_pairs = None
         return self._delta_rows[delta]
 
     def _transitive_properties(self) -> list[str]:
@@ -354,13 +370,16 @@ class Reasoner:
         )
         return [row["p"].value for row in found if isinstance(row["p"], ox.NamedNode)]
 
-    def _transitive_closure(self, prop: str, target: str) -> str:
-        """prp-trp over everything for one transitive property, as a property path."""
+    def _transitive_closure(self, prop: str, target: str, distinct: bool = False) -> str:
+        """prp-trp over everything for one transitive property, as a property path; with
+        `distinct`, scm-sco or scm-spo, which relate only distinct terms."""
+        distinct_filter = "FILTER (!sameTerm(?x, ?y) && !sameTerm(?x, ?z))" if distinct else ""
         return f"""{PROLOGUE}INSERT {{ GRAPH <{target}> {{ ?x <{prop}> ?z }} }}
 {self._using()}
 WHERE {{
   ?x <{prop}> ?y .
   ?y <{prop}>+ ?z .
+  {distinct_filter}
   FILTER NOT EXISTS {{ ?x <{prop}> ?z }}
 }}"""
 
@@ -372,28 +391,21 @@ WHERE {{
         report = ReasoningReport(rounds=2)
         self._drop(self.inferred)
         self.progress("reasoning: first pass over everything")
-        # The schema and property rules (stage 0) write into a graph of their own, which every
-        # rule reads too; the rules of the later stages (types, equality) into the inferred graph.
-        early = self._new_work_graph()
-        self._pending = [early]
+        # Each stage writes into a graph of its own, which every rule reads too: the schema and
+        # property rules (stage 0), the types (stage 1, into the inferred graph), equality.
+        outputs = [self._new_work_graph(), self.inferred, self._new_work_graph()]
+        self._pending = [outputs[0], outputs[2]]
         delta = self._new_work_graph()
         try:
             for rule in self.owl_rules:
-                target = early if stage_of(rule) == 0 else self.inferred
-                for update in self.full_updates(rule, target, superclasses_later=True):
+                for update in self.full_updates(rule, outputs[stage_of(rule)], True):
                     self.store.update(update)
-            # The second round: in the first pass a rule missed what uses a triple derived by
-            # itself or a rule after it. For the rules of the later stages, all of those are in
-            # the inferred graph, which is matched alone; for those of stage 0, both graphs.
-            for rule in self.owl_rules:
-                sources = [early, self.inferred] if stage_of(rule) == 0 else [self.inferred]
-                for source in sources:
-                    for update in self.delta_updates(rule, source, delta):
-                        self.store.update(update)
+            self._second_round(outputs, delta)
         finally:
             self._pending = []
-        self.store.update(f"ADD SILENT <{early}> TO <{self.inferred}>")
-        self._drop(early)
+        for graph in (outputs[0], outputs[2]):
+            self.store.update(f"ADD SILENT <{graph}> TO <{self.inferred}>")
+            self._drop(graph)
         self._delta_rows.clear()
         self.store.update(vacuous_filter_sparql(delta))
         self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
@@ -405,6 +417,87 @@ WHERE {{
         report.inferred = self._size(self.inferred)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _second_round(self, outputs: list[str], target: str) -> None:
+        """What the first pass missed, into `target`. In the first pass each rule saw what the
+        rules before it derived; it missed what uses a triple derived by itself or a rule after
+        it. Those are in the output graph of its own stage or of a later one, and a premise can
+        only match them where it fits the head of such a rule (the rules are specialised per
+        schema match, so the heads have their constants). A rule whose output is closed under
+        itself (cax-sco over a transitively closed class hierarchy, say) needs none of its own.
+        """
+        heads = [self._heads(rule) for rule in self.owl_rules]
+        closed = self._self_closed()
+        for k, rule in enumerate(self.owl_rules):
+            stage = stage_of(rule)
+            for later, graph in enumerate(outputs):
+                if later < stage:
+                    continue
+                missed = [
+                    head
+                    for j, other in enumerate(self.owl_rules)
+                    if stage_of(other) == later
+                    and (later > stage or j > k or (j == k and rule.name not in closed))
+                    for head in heads[j]
+                ]
+                if missed:
+                    for update in self._updates_matching(rule, graph, target, missed):
+                        self.store.update(update)
+
+    def _heads(self, rule: Rule) -> list[str]:
+        """The rule's head, once per copy of the rule specialised per schema match."""
+        return list(dict.fromkeys(part.head for part in self._split(rule)))
+
+    def _self_closed(self) -> set[str]:
+        """The rules whose conclusions yield nothing more by the rule itself, in this store."""
+        closed = {"prp-trp"}  # run as a transitive closure
+        for rule, relation in (("cax-sco", "rdfs:subClassOf"), ("prp-spo1", "rdfs:subPropertyOf")):
+            gap = self.store.query(
+                f"""{PROLOGUE}ASK {{ ?a {relation} ?b . ?b {relation} ?c
+                FILTER (!sameTerm(?a, ?b) && !sameTerm(?b, ?c) && !sameTerm(?a, ?c))
+                FILTER NOT EXISTS {{ ?a {relation} ?c }} }}""",
+                default_graph=self._known_nodes(),
+            )
+            if not gap:
+                closed.add(rule)
+        return closed
+
+    def _updates_matching(
+        self, rule: Rule, delta: str, target: str, heads: list[str] | None = None
+    ) -> list[str]:
+        """The rule's updates with one premise matched in `delta`. When the triples of `delta`
+        all fit one of `heads`, only the premises that may match one are matched in it.
+
+        A large delta is matched per copy of the rule specialised per schema match when that
+        leaves copies out: those whose premises fit no head, and the domain and range copies
+        whose class is a superclass of another's (cax-sco derives those types in the next
+        round, from the more specific ones)."""
+
+        def fitting(premises: Iterable[str], skip: int = -1) -> set[int]:
+            return {
+                i
+                for i, p in enumerate(premises)
+                if i != skip and (heads is None or may_match(p, heads))
+            }
+
+        copies = self._split(rule) if self._small_delta(delta) is None else [rule]
+        if copies == [rule]:
+            wanted = fitting(rule.premises)
+            return self.delta_updates(rule, delta, target, wanted) if wanted else []
+        updates = []
+        if heads is None or may_match(rule.premises[0], heads):
+            updates += self.delta_updates(rule, delta, target, {0})
+        parts = copies
+        if rule.name in ("prp-dom", "prp-rng"):
+            parts = self._most_specific_classes(parts)
+        kept = [(part, fitting(part.premises)) for part in parts]
+        kept = [(part, wanted) for part, wanted in kept if wanted]
+        if len(kept) == len(copies):  # no copy left out: one update does it
+            wanted = fitting(rule.premises, skip=0)
+            return updates + (self.delta_updates(rule, delta, target, wanted) if wanted else [])
+        for part, wanted in kept:
+            updates += self.delta_updates(part, delta, target, wanted)
+        return updates
 
     def _saturate(self, delta: str, report: ReasoningReport, layer_full: bool) -> None:
         """Semi-naive rounds from the new triples in `delta` until nothing new appears.
@@ -421,7 +514,7 @@ WHERE {{
         while True:
             target = self._new_work_graph()
             for rule in self.owl_rules:
-                for update in self.delta_updates(rule, delta, target):
+                for update in self._updates_matching(rule, delta, target):
                     self.store.update(update)
             if self._size(target) == 0:
                 self._drop(target)
@@ -573,6 +666,45 @@ WHERE {{
             self._remove_from_inferred(blocked)
             self._dred(blocked, report)
         self._drop(blocked)
+
+
+def _direct_steps_upwards(parts: list[Rule]) -> list[Rule]:
+    """cax-sco's copies, one per axiom C1 rdfs:subClassOf C2, reduced to the direct steps and
+    ordered so that the steps into a class come before the steps out of it: as each copy sees
+    what the copies before it derived, every type still climbs to all its superclasses, but by
+    one step each instead of once from every subclass. An edge C1 -> C2 is left out when some
+    class C (not owl:Thing, whose types are never derived) lies between. With a cycle (equivalent
+    classes) the copies are returned as they are, in their order."""
+    edges: dict[tuple[str, str], Rule] = {}
+    for part in parts:
+        lower, upper = pattern_terms(part.premises[0])[2], pattern_terms(part.head)[2]
+        if upper != f"<{OWL}Thing>" and lower != upper:
+            edges[(lower, upper)] = part
+    above: dict[str, set[str]] = {}
+    for lower, upper in edges:
+        above.setdefault(lower, set()).add(upper)
+    # Kahn's algorithm over all the steps: each class after all its subclasses. It must run
+    # before the reduction, which could cut a cycle open.
+    below_count = {cls: 0 for step in edges for cls in step}
+    for _, upper in edges:
+        below_count[upper] += 1
+    ready = sorted(cls for cls, n in below_count.items() if n == 0)
+    rank: dict[str, int] = {}
+    while ready:
+        cls = ready.pop()
+        rank[cls] = len(rank)
+        for upper in above.get(cls, ()):
+            below_count[upper] -= 1
+            if below_count[upper] == 0:
+                ready.append(upper)
+    if len(rank) < len(below_count):
+        return parts
+    direct = [
+        (lower, upper)
+        for lower, upper in edges
+        if not any(upper in above.get(middle, ()) for middle in above[lower] if middle != upper)
+    ]
+    return [edges[step] for step in sorted(direct, key=lambda step: rank[step[0]])]
 
 
 def _not_exists_patterns(filters: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,8 @@ class Rule:
 
         premises = tuple(fill(p) for i, p in enumerate(self.premises) if i != drop)
         return Rule(self.name, premises, fill(self.head), fill(self.filters),
-                    tuple(fill(s) for s in self.static), self.origin)  # fmt: skip
+                    tuple(fill(s) for s in self.static), self.origin,
+                    self.literal_equality and drop != len(self.premises) - 1)  # fmt: skip
 
 
 #: The declarations that make owlrl add p rdfs:subPropertyOf p (scm-op, scm-dp).
@@ -77,17 +79,19 @@ OWL_RL_RULES: tuple[Rule, ...] = (
     # scm-cls and scm-op only derive vacuous triples (c rdfs:subClassOf c, p rdfs:subPropertyOf p,
     # c rdfs:subClassOf owl:Thing, ...). Where owlrl uses those as premises, the "-refl" variants
     # below take the declaration (c a owl:Class, p a owl:ObjectProperty) in their place.
-    _rule("scm-sco", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c3"], "?c1 rdfs:subClassOf ?c3",
-          f"{_not_same('?c1', '?c2')} {_not_same('?c1', '?c3')}"),
+    # Equivalences come before the transitivity rules, so that in the reasoner's first pass (which
+    # runs those as closures) the class and property hierarchies come out closed.
     _rule("scm-eqc1", ["?c1 owl:equivalentClass ?c2"], "?c1 rdfs:subClassOf ?c2", _not_same("?c1", "?c2")),
     _rule("scm-eqc1", ["?c1 owl:equivalentClass ?c2"], "?c2 rdfs:subClassOf ?c1", _not_same("?c1", "?c2")),
+    _rule("scm-sco", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c3"], "?c1 rdfs:subClassOf ?c3",
+          f"{_not_same('?c1', '?c2')} {_not_same('?c1', '?c3')}"),
     _rule("scm-eqc2", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c1"], "?c1 owl:equivalentClass ?c2"),
+    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p1 rdfs:subPropertyOf ?p2", _not_same("?p1", "?p2")),
+    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p2 rdfs:subPropertyOf ?p1", _not_same("?p1", "?p2")),
     _rule("scm-spo", ["?p1 rdfs:subPropertyOf ?p2", "?p2 rdfs:subPropertyOf ?p3"], "?p1 rdfs:subPropertyOf ?p3",
           f"{_not_same('?p1', '?p2')} {_not_same('?p1', '?p3')}"),
     _rule("scm-eqp2", ["?p1 rdfs:subPropertyOf ?p2", "?p2 rdfs:subPropertyOf ?p1"], "?p1 owl:equivalentProperty ?p2",
           _not_same("?p1", "?p2")),
-    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p1 rdfs:subPropertyOf ?p2", _not_same("?p1", "?p2")),
-    _rule("scm-eqp1", ["?p1 owl:equivalentProperty ?p2"], "?p2 rdfs:subPropertyOf ?p1", _not_same("?p1", "?p2")),
     _rule("scm-dom1", ["?p rdfs:domain ?c1", "?c1 rdfs:subClassOf ?c2"], "?p rdfs:domain ?c2",
           f"FILTER (?c2 != owl:Thing) {_not_same('?c1', '?c2')}"),
     _rule("scm-dom2", ["?p2 rdfs:domain ?c", "?p1 rdfs:subPropertyOf ?p2"], "?p1 rdfs:domain ?c", _not_same("?p1", "?p2")),
@@ -313,3 +317,35 @@ def matches(pattern: str, triples: list) -> list[dict[str, str]]:
             binding = {t: str(term) for t, term in bound.items()}
             found[tuple(sorted(binding.items()))] = binding
     return list(found.values())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def pattern_constants(pattern: str) -> tuple | None:
+    """The pattern's three terms, each an RDF term or None for a variable (or for a constant this
+    module cannot read, such as an undeclared prefix); None for what is not a triple pattern."""
+    try:
+        tokens = pattern_terms(pattern)
+    except ValueError:
+        return None
+    terms = []
+    for token in tokens:
+        try:
+            terms.append(None if token.startswith("?") else constant_term(token))
+        except (KeyError, ValueError, SyntaxError):
+            terms.append(None)
+    return tuple(terms)
+
+
+def may_match(premise: str, heads: Iterable[str]) -> bool:
+    """Whether `premise` may match a triple that one of the `heads` derives: false only when
+    each head has a constant that differs from the premise's in the same place."""
+    mine = pattern_constants(premise)
+    if mine is None:
+        return True
+    for head in heads:
+        theirs = pattern_constants(head)
+        if theirs is None or all(
+            a is None or b is None or a == b for a, b in zip(mine, theirs, strict=True)
+        ):
+            return True
+    return False
