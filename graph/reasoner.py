@@ -121,7 +121,9 @@ class Reasoner:
         self._delta_rows: dict[str, list[ox.Triple] | None] = {}
         self._has_literal_pairs: bool | None = None
         self._new_same_as = False
-        self._pending: list[str] = []
+        #: During materialisation, the output graphs rules read so far (an empty graph still
+        #: costs every look-up a probe); otherwise None: the inferred graph.
+        self._reading: list[str] | None = None
         graphs = [ox.NamedNode(g) for g in self.premise_graphs]
         functional = store.query(
             f"SELECT ?p WHERE {{ ?p a <{OWL}FunctionalProperty> }}", default_graph=graphs
@@ -141,9 +143,10 @@ class Reasoner:
         return f"{WORK}{time.time_ns()}-{next(self._work)}"
 
     def _known_graphs(self) -> list[str]:
-        """The graphs rules read: the premises, the inferred graph and, during the first pass
-        and the round after it, the graph that holds what stage 0 derived."""
-        return [*self.premise_graphs, self.inferred, *self._pending]
+        """The graphs rules read: the premises and the inferred graph or, during the first pass
+        and the round after it, the output graphs of the stages that have begun."""
+        outputs = [self.inferred] if self._reading is None else self._reading
+        return [*self.premise_graphs, *outputs]
 
     def _known_nodes(self) -> list[ox.NamedNode]:
         """The known graphs, as the default graph of a query."""
@@ -394,15 +397,18 @@ WHERE {{
         # Each stage writes into a graph of its own, which every rule reads too: the schema and
         # property rules (stage 0), the types (stage 1, into the inferred graph), equality.
         outputs = [self._new_work_graph(), self.inferred, self._new_work_graph()]
-        self._pending = [outputs[0], outputs[2]]
+        self._reading = []
         delta = self._new_work_graph()
         try:
             for rule in self.owl_rules:
-                for update in self.full_updates(rule, outputs[stage_of(rule)], True):
+                stage = stage_of(rule)
+                self._reading += [g for g in outputs[: stage + 1] if g not in self._reading]
+                for update in self.full_updates(rule, outputs[stage], True):
                     self.store.update(update)
+            self._reading = list(outputs)
             self._second_round(outputs, delta)
         finally:
-            self._pending = []
+            self._reading = None
         for graph in (outputs[0], outputs[2]):
             self.store.update(f"ADD SILENT <{graph}> TO <{self.inferred}>")
             self._drop(graph)
