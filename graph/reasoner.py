@@ -237,6 +237,8 @@ class Reasoner:
             return [self._transitive_closure(p, target) for p in self._transitive_properties()]
         if rule.name in SCHEMA_CLOSURES:
             return [self._transitive_closure(SCHEMA_CLOSURES[rule.name], target, distinct=True)]
+        if rule.literal_equality and not self._literal_pairs([]):
+            return []  # no two literal values of one functional property: nothing to copy
         parts = self._split(rule)
         if superclasses_later and rule.name in ("prp-dom", "prp-rng") and parts != [rule]:
             parts = self._most_specific_classes(parts)
@@ -404,6 +406,7 @@ WHERE {{
         started = time.perf_counter()
         report = ReasoningReport(rounds=2)
         self._drop(self.inferred)
+        self._has_literal_pairs = None
         self.progress("reasoning: first pass over everything")
         # Each stage writes into a graph of its own, which every rule reads too: the schema and
         # property rules (stage 0), the types (stage 1, into the inferred graph), equality.
