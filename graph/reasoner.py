@@ -25,10 +25,12 @@ import pyoxigraph as ox
 from graph.rules import (
     OWL_RL_RULES,
     PROLOGUE,
+    AnyOf,
+    HeadIndex,
     Rule,
     load_rule_files,
     matches,
-    may_match,
+    pattern_constants,
     pattern_terms,
     schema_dependent_rules,
 )
@@ -130,6 +132,7 @@ class Reasoner:
         self._work = itertools.count()
         #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
         self._delta_rows: dict[str, list[ox.Triple] | None] = {}
+        self._delta_by_predicate: dict[str, dict[ox.NamedNode, list[ox.Triple]]] = {}
         self._has_literal_pairs: bool | None = None
         self._new_same_as = False
         #: During materialisation, the output graphs rules read so far (an empty graph still
@@ -331,7 +334,7 @@ class Reasoner:
             if triples is None:
                 variants.append((rule.head, self._body(rule, delta, i)))
                 continue
-            bindings = matches(premise, triples)
+            bindings = matches(premise, self._delta_rows_for(delta, premise))
             if len(bindings) <= SPECIALISE_LIMIT:
                 for binding in bindings:
                     special = rule.specialise(binding, drop=i)
@@ -378,6 +381,24 @@ class Reasoner:
             if not small:
                 self._has_literal_pairs = None
         return self._delta_rows[delta]
+
+    def _forget_deltas(self) -> None:
+        self._delta_rows.clear()
+        self._delta_by_predicate.clear()
+
+    def _delta_rows_for(self, delta: str, pattern: str) -> list[ox.Triple]:
+        """The rows of a small delta that may match `pattern`: those with its predicate, if it
+        has a constant one (the rows are grouped by predicate once per delta)."""
+        rows = self._small_delta(delta) or []
+        constants = pattern_constants(pattern)
+        if constants is None or constants[1] is None:
+            return rows
+        if delta not in self._delta_by_predicate:
+            grouped: dict[ox.NamedNode, list[ox.Triple]] = {}
+            for row in rows:
+                grouped.setdefault(row.predicate, []).append(row)
+            self._delta_by_predicate[delta] = grouped
+        return self._delta_by_predicate[delta].get(constants[1], [])
 
     def _transitive_properties(self) -> list[str]:
         found = self.store.query(
@@ -426,7 +447,7 @@ WHERE {{
         for graph in (outputs[0], outputs[2]):
             self.store.update(f"ADD SILENT <{graph}> TO <{self.inferred}>")
             self._drop(graph)
-        self._delta_rows.clear()
+        self._forget_deltas()
         self.store.update(vacuous_filter_sparql(delta))
         self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
         self._saturate(delta, report, layer_full=True)
@@ -448,21 +469,20 @@ WHERE {{
         """
         heads = [self._heads(rule) for rule in self.owl_rules]
         closed = self._self_closed()
-        for k, rule in enumerate(self.owl_rules):
-            stage = stage_of(rule)
+        # Going backwards, after[stage] holds the heads of the stage's rules after the current one.
+        after = [HeadIndex() for _ in outputs]
+        for k in reversed(range(len(self.owl_rules))):
+            rule, stage = self.owl_rules[k], stage_of(self.owl_rules[k])
+            own = HeadIndex() if rule.name in closed else HeadIndex(heads[k])
             for later, graph in enumerate(outputs):
                 if later < stage:
                     continue
-                missed = [
-                    head
-                    for j, other in enumerate(self.owl_rules)
-                    if stage_of(other) == later
-                    and (later > stage or j > k or (j == k and rule.name not in closed))
-                    for head in heads[j]
-                ]
+                missed = AnyOf(after[later], own) if later == stage else AnyOf(after[later])
                 if missed:
                     for update in self._updates_matching(rule, graph, target, missed):
                         self.store.update(update)
+            for head in heads[k]:
+                after[stage].add(head)
 
     def _heads(self, rule: Rule) -> list[str]:
         """The rule's head, once per copy of the rule specialised per schema match."""
@@ -483,7 +503,7 @@ WHERE {{
         return closed
 
     def _updates_matching(
-        self, rule: Rule, delta: str, target: str, heads: list[str] | None = None
+        self, rule: Rule, delta: str, target: str, heads: AnyOf | None = None
     ) -> list[str]:
         """The rule's updates with one premise matched in `delta`. When the triples of `delta`
         all fit one of `heads`, only the premises that may match one are matched in it.
@@ -497,7 +517,7 @@ WHERE {{
             return {
                 i
                 for i, p in enumerate(premises)
-                if i != skip and (heads is None or may_match(p, heads))
+                if i != skip and (heads is None or heads.may_match(p))
             }
 
         copies = self._split(rule) if self._small_delta(delta) is None else [rule]
@@ -505,7 +525,7 @@ WHERE {{
             wanted = fitting(rule.premises)
             return self.delta_updates(rule, delta, target, wanted) if wanted else []
         updates = []
-        if heads is None or may_match(rule.premises[0], heads):
+        if heads is None or heads.may_match(rule.premises[0]):
             updates += self.delta_updates(rule, delta, target, {0})
         parts = copies
         if rule.name in ("prp-dom", "prp-rng"):
@@ -567,6 +587,7 @@ WHERE {{
                 self.store.update(update)
         if since_layer:
             self.store.update(f"CLEAR SILENT GRAPH <{since_layer}>")
+            self._forget_deltas()  # it fills again: what was read of it no longer holds
         if self._size(target) == 0:
             self._drop(target)
             return None
@@ -578,7 +599,7 @@ WHERE {{
         """Add asserted quads (to premise graphs) and bring the inferred graph up to date."""
         started = time.perf_counter()
         report = ReasoningReport()
-        self._delta_rows.clear()
+        self._forget_deltas()
         new = [q for q in quads if q not in self.store]
         self.store.extend(new)
         seed = self._work_graph_of(new)
@@ -595,7 +616,7 @@ WHERE {{
         """Remove asserted quads and bring the inferred graph up to date (DRed)."""
         started = time.perf_counter()
         report = ReasoningReport()
-        self._delta_rows.clear()
+        self._forget_deltas()
         present = [q for q in quads if q in self.store]
         removed = self._work_graph_of(present)
         for q in present:
@@ -660,7 +681,8 @@ WHERE {{
                     (rule.head, f"GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}")
                 ]
             else:
-                specials = [rule.specialise(b) for b in matches(rule.head, triples)]
+                rows = self._delta_rows_for(candidates, rule.head)
+                specials = [rule.specialise(b) for b in matches(rule.head, rows)]
                 variants = [(special.head, self._body(special)) for special in specials]
             for head, body in variants:
                 self.store.update(

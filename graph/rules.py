@@ -336,16 +336,57 @@ def pattern_constants(pattern: str) -> tuple | None:
     return tuple(terms)
 
 
-def may_match(premise: str, heads: Iterable[str]) -> bool:
-    """Whether `premise` may match a triple that one of the `heads` derives: false only when
-    each head has a constant that differs from the premise's in the same place."""
-    mine = pattern_constants(premise)
-    if mine is None:
-        return True
-    for head in heads:
-        theirs = pattern_constants(head)
-        if theirs is None or all(
-            a is None or b is None or a == b for a, b in zip(mine, theirs, strict=True)
-        ):
+class HeadIndex:
+    """The heads of some rules, indexed by their constant predicate and object, to tell quickly
+    whether a premise may match a triple one of them derives. It errs towards yes: a premise
+    with a variable predicate may match any head, and so may anything a head with a variable
+    predicate."""
+
+    def __init__(self, heads: Iterable[str] = ()):
+        self.everything = False
+        self.predicates: set = set()
+        self.subjects: dict[tuple, set] = {}  # (predicate, object or None) -> subjects or None
+        for head in heads:
+            self.add(head)
+
+    def add(self, head: str) -> None:
+        terms = pattern_constants(head)
+        if terms is None or terms[1] is None:
+            self.everything = True
+            return
+        subject, predicate, obj = terms
+        self.predicates.add(predicate)
+        self.subjects.setdefault((predicate, obj), set()).add(subject)
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.predicates)
+
+    def may_match(self, premise: str) -> bool:
+        if self.everything:
             return True
-    return False
+        mine = pattern_constants(premise)
+        if mine is None or mine[1] is None:
+            return bool(self.predicates)
+        subject, predicate, obj = mine
+        if predicate not in self.predicates:
+            return False
+        if obj is None:
+            return True
+        for key in ((predicate, obj), (predicate, None)):
+            found = self.subjects.get(key)
+            if found and (subject is None or None in found or subject in found):
+                return True
+        return False
+
+
+class AnyOf:
+    """Heads from several indexes."""
+
+    def __init__(self, *indexes: HeadIndex):
+        self.indexes = [index for index in indexes if index]
+
+    def __bool__(self) -> bool:
+        return bool(self.indexes)
+
+    def may_match(self, premise: str) -> bool:
+        return any(index.may_match(premise) for index in self.indexes)
