@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from graph.rules import (
+    OWL_RL_ORIGIN,
     OWL_RL_RULES,
     PROLOGUE,
     AnyOf,
@@ -242,7 +243,9 @@ class Reasoner:
             return [self._transitive_closure(SCHEMA_CLOSURES[rule.name], target, distinct=True)]
         if rule.literal_equality and not self._literal_pairs([]):
             return []  # no two literal values of one functional property: nothing to copy
-        parts = self._split(rule)
+        # The project's rules start from data (summits, alliances), not from the schema: one
+        # update per summit would cost more than the solutions one update holds.
+        parts = self._split(rule) if rule.origin == OWL_RL_ORIGIN else [rule]
         if superclasses_later and rule.name in ("prp-dom", "prp-rng") and parts != [rule]:
             parts = self._most_specific_classes(parts)
         if rule.name == "cax-sco" and parts != [rule]:

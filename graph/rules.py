@@ -28,6 +28,9 @@ PROLOGUE = f"PREFIX owl: <{OWL}>\nPREFIX rdf: <{RDF}>\nPREFIX rdfs: <{RDFS}>\n"
 LIST_MEMBER = "rdf:rest*/rdf:first"
 
 
+OWL_RL_ORIGIN = "OWL 2 RL"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One inference rule: if every premise matches (and the filters hold), the head holds."""
@@ -37,7 +40,7 @@ class Rule:
     head: str
     filters: str = ""
     static: tuple[str, ...] = ()
-    origin: str = "OWL 2 RL"
+    origin: str = OWL_RL_ORIGIN
     #: The rule copies triples between two literal values of a functional property; its last
     #: premise (any triple at all) only needs a delta variant while such pairs exist.
     literal_equality: bool = False
