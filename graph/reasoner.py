@@ -15,6 +15,7 @@ Working graphs (deltas, overdeleted triples) are named graphs under `WORK`, drop
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ from graph.rules import (
     pattern_constants,
     pattern_terms,
     schema_dependent_rules,
+    writable,
 )
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
@@ -339,7 +341,7 @@ class Reasoner:
                 continue
             bindings = matches(premise, self._delta_rows_for(delta, premise))
             if len(bindings) <= SPECIALISE_LIMIT:
-                for binding in bindings:
+                for binding in filter(functools.partial(writable, rule), bindings):
                     special = rule.specialise(binding, drop=i)
                     variants.append((special.head, self._body(special)))
             else:
@@ -685,7 +687,8 @@ WHERE {{
                 ]
             else:
                 rows = self._delta_rows_for(candidates, rule.head)
-                specials = [rule.specialise(b) for b in matches(rule.head, rows)]
+                bindings = matches(rule.head, rows)
+                specials = [rule.specialise(b) for b in bindings if writable(rule, b)]
                 variants = [(special.head, self._body(special)) for special in specials]
             for head, body in variants:
                 self.store.update(

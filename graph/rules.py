@@ -58,6 +58,20 @@ class Rule:
                     self.literal_equality and drop != len(self.premises) - 1)  # fmt: skip
 
 
+def writable(rule: Rule, binding: dict[str, str]) -> bool:
+    """Whether the rule, with variables replaced by `binding` (N-Triples terms), is still a
+    query: a literal cannot stand where a predicate goes, nor as the subject of the head (owl:sameAs
+    may relate an IRI to a literal, and eq-rep-p would put that literal in a predicate's place).
+    Such a copy could match or store nothing anyway."""
+    literals = {name for name, term in binding.items() if term.startswith('"')}
+    if not literals:
+        return True
+    head = pattern_terms(rule.head)
+    return head[0] not in literals and not any(
+        pattern_terms(pattern)[1] in literals for pattern in (*rule.premises, rule.head)
+    )
+
+
 #: The declarations that make owlrl add p rdfs:subPropertyOf p (scm-op, scm-dp).
 PROPERTY_KINDS = ("owl:ObjectProperty", "owl:DatatypeProperty", "rdf:Property")
 
