@@ -350,10 +350,23 @@ class Reasoner:
                 variants.append((rule.head, self._body(rule, delta, i)))
         return variants
 
+    def _literal_pair_in(self, delta: str) -> bool:
+        """Whether a literal value of a functional property in `delta` has another value."""
+        return bool(
+            self.store.query(
+                f"""{PROLOGUE}ASK {{ ?p a owl:FunctionalProperty .
+                GRAPH <{delta}> {{ ?x ?p ?y1 FILTER (isLiteral(?y1)) }}
+                ?x ?p ?y2 FILTER (!sameTerm(?y1, ?y2)) }}""",
+                default_graph=self._known_nodes(),
+            )
+        )
+
     def _literal_pairs(self, delta: list[ox.Triple] | None) -> bool:
         """Whether some subject has two literal values for one functional property (cached; a
-        delta that adds a literal value of a functional property may create one, and so may a
-        delta too large to read (None), which `_small_delta` has already cleared it for)."""
+        delta that adds a literal value of a functional property may create one: a small one is
+        checked here, a large one (None) by `_small_delta` when it first reads it). A pair
+        made by a new IRI value needs no check: prp-fp derives that the IRI is owl:sameAs the
+        literal, and equality replication copies the IRI's triples."""
         if delta is not None and any(
             t.predicate.value in self._functional and isinstance(t.object, ox.Literal)
             for t in delta
@@ -383,8 +396,8 @@ class Reasoner:
             self._delta_rows[delta] = (
                 [ox.Triple(q.subject, q.predicate, q.object) for q in quads] if small else None
             )
-            if not small:
-                self._has_literal_pairs = None
+            if not small and self._has_literal_pairs is False:
+                self._has_literal_pairs = self._literal_pair_in(delta)
         return self._delta_rows[delta]
 
     def _forget_deltas(self) -> None:
@@ -458,8 +471,7 @@ WHERE {{
         self._saturate(delta, report, layer_full=True)
         self._drop(delta)
         self.store.update(vacuous_filter_sparql(self.inferred))
-        self._has_literal_pairs = None
-        self._literal_pairs([])  # learn it now, while everything is being computed anyway
+        self._literal_pairs([])  # learn it now if not yet known, for the insertions to come
         report.inferred = self._size(self.inferred)
         report.seconds = time.perf_counter() - started
         return report
