@@ -484,26 +484,24 @@ WHERE {{
         schema match, so the heads have their constants). A rule whose output is closed under
         itself (cax-sco over a transitively closed class hierarchy, say) needs none of its own.
         """
-        heads = [self._heads(rule) for rule in self.owl_rules]
+        # Each rule's copies per schema match: their heads, and the copies a large delta runs.
+        copies = [self._split(rule) for rule in self.owl_rules]
         closed = self._self_closed()
         # Going backwards, after[stage] holds the heads of the stage's rules after the current one.
         after = [HeadIndex() for _ in outputs]
         for k in reversed(range(len(self.owl_rules))):
             rule, stage = self.owl_rules[k], stage_of(self.owl_rules[k])
-            own = HeadIndex() if rule.name in closed else HeadIndex(heads[k])
+            heads = [part.head for part in copies[k]]
+            own = HeadIndex() if rule.name in closed else HeadIndex(heads)
             for later, graph in enumerate(outputs):
                 if later < stage:
                     continue
                 missed = AnyOf(after[later], own) if later == stage else AnyOf(after[later])
                 if missed:
-                    for update in self._updates_matching(rule, graph, target, missed):
+                    for update in self._updates_matching(rule, graph, target, missed, copies[k]):
                         self.store.update(update)
-            for head in heads[k]:
+            for head in heads:
                 after[stage].add(head)
-
-    def _heads(self, rule: Rule) -> list[str]:
-        """The rule's head, once per copy of the rule specialised per schema match."""
-        return list(dict.fromkeys(part.head for part in self._split(rule)))
 
     def _self_closed(self) -> set[str]:
         """The rules whose conclusions yield nothing more by the rule itself, in this store."""
@@ -520,7 +518,12 @@ WHERE {{
         return closed
 
     def _updates_matching(
-        self, rule: Rule, delta: str, target: str, heads: AnyOf | None = None
+        self,
+        rule: Rule,
+        delta: str,
+        target: str,
+        heads: AnyOf | None = None,
+        split: list[Rule] | None = None,
     ) -> list[str]:
         """The rule's updates with one premise matched in `delta`. When the triples of `delta`
         all fit one of `heads`, only the premises that may match one are matched in it.
@@ -528,7 +531,7 @@ WHERE {{
         A large delta is matched per copy of the rule specialised per schema match when that
         leaves copies out: those whose premises fit no head, and the domain and range copies
         whose class is a superclass of another's (cax-sco derives those types in the next
-        round, from the more specific ones)."""
+        round, from the more specific ones). `split`: those copies, if already made."""
 
         def fitting(premises: Iterable[str], skip: int = -1) -> set[int]:
             return {
@@ -537,7 +540,10 @@ WHERE {{
                 if i != skip and (heads is None or heads.may_match(p))
             }
 
-        copies = self._split(rule) if self._small_delta(delta) is None else [rule]
+        if self._small_delta(delta) is not None:
+            copies = [rule]
+        else:
+            copies = self._split(rule) if split is None else split
         if copies == [rule]:
             wanted = fitting(rule.premises)
             return self.delta_updates(rule, delta, target, wanted) if wanted else []

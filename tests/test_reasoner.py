@@ -46,6 +46,13 @@ def reference(triples: list[ox.Triple]) -> set[ox.Triple]:
     return reference_closure(graph, sorted(RULES_DIR.glob("*.rq")))
 
 
+def turtle(text: str) -> list[ox.Triple]:
+    return [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(text, format=ox.RdfFormat.TURTLE)
+    ]
+
+
 def test_the_article_closure_equals_owlrl_plus_the_rules(store, sources):
     asserted = [
         ox.Triple(q.subject, q.predicate, q.object) for source in sources for q in source.quads()
@@ -80,7 +87,7 @@ def test_schema_axioms_with_blank_nodes_and_literals_equal_owlrl():
     ex:a ex:q ex:b .
     ex:c a ex:Restricted .
     """
-    triples = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
+    triples = turtle(text)
     found, _ = engine_closure(triples)
     closure = inferred(found)
     assert isomorphic(to_rdflib(closure), to_rdflib(reference(triples)))  # blank nodes differ
@@ -108,7 +115,7 @@ def test_domains_and_ranges_along_class_hierarchies_equal_owlrl():
     ex:a ex:heads ex:b .
     ex:c ex:leads ex:d .
     """
-    triples = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
+    triples = turtle(text)
     found, _ = engine_closure(triples)
     closure = inferred(found)
     assert closure == reference(triples)
@@ -242,13 +249,7 @@ def test_the_filter_removes_exactly_the_vacuous_triples():
     <http://www.w3.org/ns/prov#Entity> a owl:Class . ex:w3 ex:p <http://www.w3.org/2002/07/owl#> .
     """
     store, graph = ox.Store(), ox.NamedNode("urn:test:g")
-    vacuous, others = (
-        [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in ox.parse(t, format=ox.RdfFormat.TURTLE)
-        ]
-        for t in (text, kept)
-    )
+    vacuous, others = turtle(text), turtle(kept)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in vacuous + others)
     store.update(vacuous_filter_sparql(graph.value))
     left = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
@@ -366,10 +367,7 @@ def test_two_literal_values_of_a_functional_property_copy_each_others_triples():
     """owl:sameAs between two literals cannot be stored; owlrl's consequence (eq-rep-o) is: every
     triple with one value holds with the other. The first pass skips that rule while no subject
     has two literal values, so the values must also be found when they come later."""
-    base = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in ox.parse(FUNCTIONAL_LITERALS, format=ox.RdfFormat.TURTLE)
-    ]
+    base = turtle(FUNCTIONAL_LITERALS)
     second = ox.Triple(ox.NamedNode("urn:test:x"), ox.NamedNode("urn:test:code"), ox.Literal("JPN"))
     copied = ox.Triple(
         ox.NamedNode("urn:test:y"), ox.NamedNode("urn:test:label"), ox.Literal("JPN")
@@ -403,10 +401,7 @@ def test_project_rules_see_what_owl_derives_from_their_own_conclusions(tmp_path)
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
     ex:grouped rdfs:subPropertyOf ex:knows .
     """
-    triples = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in ox.parse(schema, format=ox.RdfFormat.TURTLE)
-    ]
+    triples = turtle(schema)
     rules = load_rule_files(tmp_path)
     g, a, b = (ox.NamedNode(f"urn:test:{n}") for n in ("g", "a", "b"))
     has = ox.NamedNode("urn:test:has")
@@ -432,10 +427,7 @@ def test_an_iri_and_a_literal_value_of_a_functional_property():
     triples that come in a later insertion. (The copies of eq-rep-p specialised to that sameAs
     triple put the literal where a predicate goes: they were sent to the store and failed as a
     syntax error; they are now left out, as they can match nothing.)"""
-    base = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in ox.parse(FUNCTIONAL_LITERALS, format=ox.RdfFormat.TURTLE)
-    ]
+    base = turtle(FUNCTIONAL_LITERALS)
     x, jp = ox.NamedNode("urn:test:x"), ox.NamedNode("urn:test:jp")
     w, refers = ox.NamedNode("urn:test:w"), ox.NamedNode("urn:test:refers")
     steps = [ox.Triple(x, ox.NamedNode("urn:test:code"), jp), ox.Triple(w, refers, jp)]
