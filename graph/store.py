@@ -144,7 +144,7 @@ class KnowledgeStore:
         or (view None, as a plain SPARQL store) the store's own default graph. The project's
         prefixes are predeclared, so queries may use `akg:`, `id:` and the rest without PREFIX.
         """
-        options = query_options(self.dataset(view, default_graphs, named_graphs), PREFIXES)
+        options = query_options(self.dataset(view, default_graphs, named_graphs), PREFIXES, sparql)
         try:
             return self._store.query(sparql, **options)
         except SyntaxError as error:

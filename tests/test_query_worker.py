@@ -6,7 +6,11 @@ import io
 import os
 import threading
 
-from graph.query_worker import read_message, write_message
+import pyoxigraph as ox
+
+from graph.query_worker import read_message, run, write_message
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 def _through_a_pipe(*messages: dict) -> list:
@@ -46,3 +50,25 @@ def test_a_message_cut_short_reads_as_the_end():
     write_message(whole, {"ok": True, "kind": "solutions", "body": b"x" * 1000})
     for cut in (2, 10, len(whole.getvalue()) - 1):
         assert read_message(io.BytesIO(whole.getvalue()[:cut])) is None
+
+
+def test_queries_use_the_predeclared_prefixes_they_name_and_their_own_over_them():
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode(RDF + "type"), ox.NamedNode("urn:C")))
+    request = {
+        "dataset": {},
+        "prefixes": {"rdf": RDF, "ex": "urn:"},
+        "solutions_type": "text/csv",
+        "graph_type": "text/turtle",
+        "max_bytes": 10_000,
+    }
+
+    def csv(query: str) -> str:
+        answer = run(store, {**request, "query": query})
+        assert answer["ok"], answer
+        return bytes(answer["body"]).decode()
+
+    assert csv("SELECT ?s WHERE { ?s rdf:type ex:C }") == "s\r\nurn:a\r\n"
+    assert csv("PREFIX ex: <urn:x> SELECT ?s WHERE { ?s rdf:type ex:C }") == "s\r\n"
+    undeclared = run(store, {**request, "query": "SELECT ?s WHERE { ?s a other:C }"})
+    assert undeclared["error"] == "syntax"
