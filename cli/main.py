@@ -7,7 +7,6 @@ nowhere else.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
@@ -458,10 +457,11 @@ def _base_iri(value: str) -> str:
 )
 @click.option(
     "--threads",
-    default=lambda: 2 * (os.cpu_count() or 1) + 1,
-    show_default="2 x CPUs + 1",
     type=click.IntRange(1),
-    help="Requests served at once (threads of the worker process).",
+    show_default="query workers + 1",
+    help="Requests served at once (threads of the worker process): one per query process and "
+    "one for requests that need none (cached answers, pages, writes); more only contend for "
+    "Python's lock.",
 )
 @click.option(
     "--base-iri",
@@ -485,7 +485,7 @@ def serve_command(
     write_token_file: Path | None,
     query_timeout: float,
     cors_origin: str,
-    threads: int,
+    threads: int | None,
     query_workers: int,
     base_iri: str,
 ) -> None:
@@ -525,7 +525,7 @@ def serve_command(
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )
-    run_server(config, host, port, threads)
+    run_server(config, host, port, threads or query_workers + 1)
 
 
 @main.command("load")

@@ -8,10 +8,45 @@ is then only the app's own work. Under gunicorn's threaded worker, the server's 
 
 from __future__ import annotations
 
+import sys
+import time
 from functools import partial
 
-#: The access log never shows headers, so the bearer token is never logged.
-ACCESS_LOG_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+
+class AccessLog:
+    """WSGI middleware writing one line per request on stdout:
+    `127.0.0.1 "GET /sparql HTTP/1.1" 200 0.6ms`, the time being the app's.
+
+    granian's own access log builds a dict, a datetime and a logging record for every request:
+    a fifth of the server's capacity for small queries. This line costs a few microseconds. It
+    never shows headers or the query string, so no token or query text is logged; characters
+    that could forge a line (a decoded %0A in the path) are escaped."""
+
+    def __init__(self, app, stream=None):
+        self.app = app
+        self.stream = stream or sys.stdout
+
+    def __call__(self, environ: dict, start_response):
+        started = time.perf_counter()
+        status = "-"
+
+        def start(line: str, headers, exc_info=None):
+            nonlocal status
+            status = line[:3]
+            return start_response(line, headers, exc_info)
+
+        try:
+            return self.app(environ, start)
+        finally:
+            path = environ.get("PATH_INFO", "")
+            if not path.isprintable():
+                path = path.encode("unicode_escape").decode("ascii")
+            self.stream.write(
+                f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {path} '
+                f'{environ.get("SERVER_PROTOCOL")}" {status} '
+                f"{1000 * (time.perf_counter() - started):.1f}ms\n"
+            )
+            self.stream.flush()
 
 
 def load_app(config: dict):
@@ -19,7 +54,7 @@ def load_app(config: dict):
     the supervising process only supervises, so it never imports the app and stays small."""
     from endpoint import create_app
 
-    return create_app(config)
+    return AccessLog(create_app(config))
 
 
 def run_server(config: dict, host: str, port: int, threads: int) -> None:
@@ -34,7 +69,6 @@ def run_server(config: dict, host: str, port: int, threads: int) -> None:
         workers=1,
         blocking_threads=threads,
         websockets=False,
-        log_access=True,
-        log_access_format=ACCESS_LOG_FORMAT,
+        log_access=False,  # AccessLog writes it, for less
     )
     server.serve(target_loader=partial(load_app, config), wrap_loader=False)

@@ -59,6 +59,7 @@ def _convert(kind: str, value: str):
 
 def create_app(config: dict | None = None) -> Flask:
     from endpoint import dataset, errors, linked_data, protocol, saved_queries_api, store_protocol
+    from endpoint.query_path import QueryPath
 
     settings = Settings.from_environment(config)
     app = Flask(__name__)
@@ -80,4 +81,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(saved_queries_api.bp)
     app.register_blueprint(dataset.bp)
+    # Queries by GET, the commonest request, are answered without Flask's request machinery.
+    app.wsgi_app = QueryPath(app)
     return app

@@ -20,7 +20,8 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Response, request
+from flask import Response
+from werkzeug.wrappers import Request
 
 from graph.sparql_text import all_words
 
@@ -102,18 +103,18 @@ def cacheable(query: str) -> bool:
     return not all_words(query) & VOLATILE_FUNCTIONS
 
 
-def request_format() -> str:
+def request_format(req: Request) -> str:
     """What in the request chooses the response's format."""
-    chosen = [f"{name}={value}" for name in FORMAT_INPUTS for value in request.values.getlist(name)]
-    return "\n".join([request.headers.get("Accept", ""), *chosen])
+    chosen = [f"{name}={value}" for name in FORMAT_INPUTS for value in req.values.getlist(name)]
+    return "\n".join([req.headers.get("Accept", ""), *chosen])
 
 
-def cached(cache: AnswerCache, parts: tuple[str, ...], compute) -> Response:
+def cached(cache: AnswerCache, req: Request, parts: tuple[str, ...], compute) -> Response:
     """The answer to a read request: 304 if the client holds it, from the cache if it is there,
     else computed by `compute()` (which returns a Response) and kept."""
-    etag = cache.etag(*parts, request_format())
+    etag = cache.etag(*parts, request_format(req))
     version = cache.version
-    held = _if_none_match()
+    held = _if_none_match(req)
     if etag in held or "*" in held:
         return _with_validators(Response(status=304), etag)
     answer = cache.get(etag)
@@ -131,8 +132,8 @@ def cached(cache: AnswerCache, parts: tuple[str, ...], compute) -> Response:
     return _with_validators(response, etag)
 
 
-def _if_none_match() -> set[str]:
-    header = request.headers.get("If-None-Match", "")
+def _if_none_match(req: Request) -> set[str]:
+    header = req.headers.get("If-None-Match", "")
     tags = {t.strip() for t in header.split(",") if t.strip()}
     # Weak comparison (RFC 9110, 13.1.2): W/"x" and "x" match.
     return tags | {f"W/{t}" for t in tags if not t.startswith("W/")}

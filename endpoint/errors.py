@@ -29,12 +29,20 @@ def error_response(status: int, message: str, headers: dict | None = None) -> Re
     return response
 
 
+def library_error(error: AllianceKGError) -> Response:
+    if error.status >= 500:
+        log.error("%s", error)
+    return error_response(error.status, str(error), getattr(error, "headers", None))
+
+
+def unexpected(_error: Exception) -> Response:
+    log.exception("unexpected error")
+    return error_response(500, "internal error: the server logged the details")
+
+
 def register(app: Flask) -> None:
-    @app.errorhandler(AllianceKGError)
-    def library_error(error: AllianceKGError):
-        if error.status >= 500:
-            log.error("%s", error)
-        return error_response(error.status, str(error), getattr(error, "headers", None))
+    app.register_error_handler(AllianceKGError, library_error)
+    app.register_error_handler(Exception, unexpected)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -44,8 +52,3 @@ def register(app: Flask) -> None:
         }
         message = messages.get(error.code or 500, error.description or error.name)
         return error_response(error.code or 500, message)
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        log.exception("unexpected error")
-        return error_response(500, "internal error: the server logged the details")

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request
 
 from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError
@@ -47,30 +48,34 @@ FORMAT_ALIASES = {
 }
 
 
-def store() -> KnowledgeStore:
-    return current_app.extensions["alliance_kg_store"]
+def store(app: Flask | None = None) -> KnowledgeStore:
+    return (app or current_app).extensions["alliance_kg_store"]
 
 
-def settings():
-    return current_app.config["SETTINGS"]
+def settings(app: Flask | None = None):
+    return (app or current_app).config["SETTINGS"]
 
 
 @bp.after_app_request
 def cors(response: Response) -> Response:
+    return with_cors(request, current_app, response)
+
+
+def with_cors(req: Request, app: Flask, response: Response) -> Response:
     """Reads are open to the configured origin; writes are never opened by CORS."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or _is_query_post():
-        response.headers["Access-Control-Allow-Origin"] = settings().cors_origin
+    if req.method in ("GET", "HEAD", "OPTIONS") or _is_query_post(req):
+        response.headers["Access-Control-Allow-Origin"] = settings(app).cors_origin
         response.headers["Vary"] = "Accept, Origin"
     return response
 
 
-def _is_query_post() -> bool:
-    if request.method != "POST" or request.path != "/sparql":
+def _is_query_post(req: Request) -> bool:
+    if req.method != "POST" or req.path != "/sparql":
         return False
-    if request.mimetype == "application/sparql-query":
+    if req.mimetype == "application/sparql-query":
         return True
     try:
-        return "query" in request.form
+        return "query" in req.form
     except HTTPException:  # a body over the limit: no CORS header on the error
         return False
 
@@ -88,10 +93,10 @@ def preflight() -> Response:
 # ---------------------------------------------------------------------------- request parsing
 
 
-def _values(name: str) -> list[str]:
-    found = request.args.getlist(name)
-    if request.method == "POST" and request.mimetype == FORM:
-        found += request.form.getlist(name)
+def _values(req: Request, name: str) -> list[str]:
+    found = req.args.getlist(name)
+    if req.method == "POST" and req.mimetype == FORM:
+        found += req.form.getlist(name)
     return found
 
 
@@ -107,43 +112,43 @@ def whole_chunked_body() -> None:
             raise RequestEntityTooLarge()
 
 
-def _single(name: str) -> str | None:
-    found = _values(name)
+def _single(req: Request, name: str) -> str | None:
+    found = _values(req, name)
     if len(found) > 1:
         raise HTTPError(400, f"the parameter {name!r} is given {len(found)} times; give it once")
     return found[0] if found else None
 
 
-def _operation() -> tuple[str, str] | None:
+def operation(req: Request) -> tuple[str, str] | None:
     """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        _refuse_in_url("update")
-        return "query", request.get_data(as_text=True)
-    if request.method == "POST" and request.mimetype == "application/sparql-update":
-        _refuse_in_url("query")
-        return "update", request.get_data(as_text=True)
-    if request.method == "POST" and request.mimetype != FORM:
+    if req.method == "POST" and req.mimetype == "application/sparql-query":
+        _refuse_in_url(req, "update")
+        return "query", req.get_data(as_text=True)
+    if req.method == "POST" and req.mimetype == "application/sparql-update":
+        _refuse_in_url(req, "query")
+        return "update", req.get_data(as_text=True)
+    if req.method == "POST" and req.mimetype != FORM:
         raise HTTPError(
             415,
-            f"unsupported Content-Type {request.mimetype or '(none)'!r}: send {FORM}, "
+            f"unsupported Content-Type {req.mimetype or '(none)'!r}: send {FORM}, "
             "application/sparql-query or application/sparql-update",
         )
-    query, update = _single("query"), _single("update")
+    query, update = _single(req, "query"), _single(req, "update")
     if query is not None and update is not None:
         raise HTTPError(400, "a request carries either a query or an update, not both")
     if update is not None:
-        if request.method == "GET":
+        if req.method == "GET":
             raise HTTPError(405, "updates must be sent with POST", {"Allow": "POST"})
         return "update", update
     if query is not None:
         return "query", query
-    if request.method == "POST":
+    if req.method == "POST":
         raise HTTPError(400, "the request has no 'query' or 'update' parameter")
     return None
 
 
-def _refuse_in_url(other: str) -> None:
-    if request.args.get(other) is not None:
+def _refuse_in_url(req: Request, other: str) -> None:
+    if req.args.get(other) is not None:
         raise HTTPError(400, "a request carries either a query or an update, not both")
 
 
@@ -152,24 +157,28 @@ def _refuse_in_url(other: str) -> None:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    operation = _operation()
-    if operation is None:
+    found = operation(request)
+    if found is None:
         return service_description()
-    kind, text = operation
-    return run_update(text) if kind == "update" else run_query(text)
+    kind, text = found
+    return run_update(text) if kind == "update" else run_query(request, current_app, text)
 
 
-def run_query(text: str) -> Response:
+def run_query(req: Request, app: Flask, text: str) -> Response:
     _refuse_remote(text)
-    default, named = _values("default-graph-uri"), _values("named-graph-uri")
-    view = _single("dataset") or "all"
+    default, named = _values(req, "default-graph-uri"), _values(req, "named-graph-uri")
+    view = _single(req, "dataset") or "all"
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
-    dataset = store().dataset(None if settings().plain else view, default or None, named or None)
-    return answer_query(text, dataset, ("sparql", view, *default, "\n", *named))
+    dataset = store(app).dataset(
+        None if settings(app).plain else view, default or None, named or None
+    )
+    return answer_query(req, app, text, dataset, ("sparql", view, *default, "\n", *named))
 
 
 def answer_query(
+    req: Request,
+    app: Flask,
     text: str,
     dataset: dict,
     key: tuple[str, ...],
@@ -180,17 +189,19 @@ def answer_query(
     `finish` adds to a fresh response what is cached with it (such as paging links)."""
 
     def compute() -> Response:
-        response = _evaluate(text, dataset, rows)
+        response = _evaluate(req, app, text, dataset, rows)
         if finish is not None:
             finish(response)
         return response
 
     if not cacheable(text):
         return compute()
-    return cached(answer_cache(), (*key, text, str(rows)), compute)
+    return cached(answer_cache(app), req, (*key, text, str(rows)), compute)
 
 
-def run_in_worker(text: str, dataset: dict, solutions_type: str, graph_type: str) -> dict:
+def run_in_worker(
+    app: Flask, text: str, dataset: dict, solutions_type: str, graph_type: str
+) -> dict:
     """Run a query in a query process, under the time limit, with its result written in the
     given media types; the answer (`kind`, `body`) or the error it reports, raised."""
     request_ = {
@@ -199,15 +210,15 @@ def run_in_worker(text: str, dataset: dict, solutions_type: str, graph_type: str
         "prefixes": PREFIXES,
         "solutions_type": solutions_type,
         "graph_type": graph_type,
-        "max_bytes": settings().max_result_bytes,
+        "max_bytes": settings(app).max_result_bytes,
     }
-    answer = query_runner().run(request_, settings().query_timeout)
-    return raise_for(answer, settings().max_result_bytes)
+    answer = query_runner(app).run(request_, settings(app).query_timeout)
+    return raise_for(answer, settings(app).max_result_bytes)
 
 
-def fetch_results(text: str, dataset: dict):
+def fetch_results(app: Flask, text: str, dataset: dict):
     """A query's results as pyoxigraph objects, with whether they are a graph: for pages."""
-    answer = run_in_worker(text, dataset, RESULT_TYPES[0].mime, GRAPH_TYPES[1].mime)
+    answer = run_in_worker(app, text, dataset, RESULT_TYPES[0].mime, GRAPH_TYPES[1].mime)
     is_graph = answer["kind"] == "graph"
     return _read_back(answer, is_graph), is_graph
 
@@ -219,22 +230,29 @@ def _read_back(answer: dict, is_graph: bool):
     return ox.parse_query_results(answer["body"], RESULT_FORMATS["json"])
 
 
-def count_solutions(text: str, dataset: dict) -> int:
+def count_solutions(app: Flask, text: str, dataset: dict) -> int:
     """How many solutions a SELECT query has."""
-    results, is_graph = fetch_results(text, dataset)
+    results, is_graph = fetch_results(app, text, dataset)
     return 0 if is_graph or isinstance(results, ox.QueryBoolean) else sum(1 for _ in results)
 
 
-def _evaluate(text: str, dataset: dict, rows: bool) -> Response:
+class PageWanted(Exception):
+    """The client asked for an HTML page, which only a request in Flask's context can make."""
+
+
+def _evaluate(req: Request, app: Flask, text: str, dataset: dict, rows: bool) -> Response:
     """Run the query in a query process, under the time limit; pyoxigraph writes the result in
     the negotiated format there. HTML pages and JSON rows are made from its JSON or N-Triples."""
     is_graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
     offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
-    media = offered[0] if rows else _chosen(offered, default=offered[0])
+    media = offered[0] if rows else _chosen(req, offered, default=offered[0])
+    if media is HTML and not has_request_context():
+        raise PageWanted()
     wire = offered[0] if media is HTML else media
     if is_graph and media is HTML:
         wire = GRAPH_TYPES[1]  # N-Triples, to read back for the page
     answer = run_in_worker(
+        app,
         text,
         dataset,
         solutions_type=RESULT_TYPES[0].mime if is_graph else wire.mime,
@@ -269,12 +287,12 @@ def maintainer():
     return extensions["alliance_kg_maintainer"]
 
 
-def query_runner() -> QueryRunner:
-    return current_app.extensions["alliance_kg_runner"]
+def query_runner(app: Flask) -> QueryRunner:
+    return app.extensions["alliance_kg_runner"]
 
 
-def answer_cache() -> AnswerCache:
-    return current_app.extensions["alliance_kg_cache"]
+def answer_cache(app: Flask | None = None) -> AnswerCache:
+    return (app or current_app).extensions["alliance_kg_cache"]
 
 
 @contextmanager
@@ -289,10 +307,10 @@ def writing():
             answer_cache().changed()
 
 
-def _chosen(offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
+def _chosen(req: Request, offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
     # `output` is what some clients (SPARQLWrapper, Fuseki users) send, sometimes beside
     # `format`, with a short name or a media type: the first one that fits this result wins.
-    requested = list(dict.fromkeys(_values("format") + _values("output")))
+    requested = list(dict.fromkeys(_values(req, "format") + _values(req, "output")))
     for name in requested:
         short = FORMAT_ALIASES.get(name.lower(), name.lower())
         if short == "xml" and offered[0] in GRAPH_TYPES:
@@ -304,7 +322,7 @@ def _chosen(offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
     if requested:
         known = ", ".join(m.name for m in offered)
         raise HTTPError(400, f"unknown format {requested[0]!r} for this result: use one of {known}")
-    media = negotiate(request.headers.get("Accept"), offered, default)
+    media = negotiate(req.headers.get("Accept"), offered, default)
     if media is None:
         known = ", ".join(m.mime for m in offered)
         raise HTTPError(
@@ -325,7 +343,9 @@ def _refuse_remote(text: str) -> None:
 def run_update(text: str) -> Response:
     authorise()
     _refuse_remote(text)
-    text = bind_protocol_dataset(text, _values("using-graph-uri"), _values("using-named-graph-uri"))
+    text = bind_protocol_dataset(
+        text, _values(request, "using-graph-uri"), _values(request, "using-named-graph-uri")
+    )
     with writing():
         if settings().plain:
             store().update(text)
@@ -358,7 +378,7 @@ def authorise() -> None:
 
 
 def service_description() -> Response:
-    media = _chosen((*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
+    media = _chosen(request, (*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
     if media is HTML:
         return query_page()
     endpoint = ox.NamedNode(request.base_url)

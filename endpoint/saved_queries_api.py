@@ -7,7 +7,7 @@ from html import escape
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import HTML, JSON, negotiate
@@ -78,14 +78,15 @@ def run(name: str) -> Response:
         links = [("first", 1)]
         if page_number > 1:
             links.append(("prev", page_number - 1))
-        if count_solutions(saved.prepare(values, page_number + 1), dataset):
+        if count_solutions(current_app, saved.prepare(values, page_number + 1), dataset):
             links.append(("next", page_number + 1))
         response.headers["Link"] = ", ".join(
             f'<{_page_url(number)}>; rel="{rel}"' for rel, number in links
         )
 
     finish = add_links if saved.pagination else None
-    return answer_query(text, dataset, ("saved", name, view), rows=rows, finish=finish)
+    key = ("saved", name, view)
+    return answer_query(request, current_app, text, dataset, key, rows=rows, finish=finish)
 
 
 def _page_number(saved) -> int:
@@ -117,7 +118,7 @@ def query_page(name: str) -> Response:
     try:
         text = saved.prepare(values, page_number if saved.pagination else None)
         results, is_graph = fetch_results(
-            text, store().dataset(None if settings().plain else "all")
+            current_app, text, store().dataset(None if settings().plain else "all")
         )
         table = results_table(results, is_graph)
     except AllianceKGError as failure:
@@ -184,7 +185,7 @@ def enumerations(saved) -> dict[str, list[str]]:
     dataset = store().dataset(None if settings().plain else "all")
     found = {}
     for name in saved.enumerate:
-        results, _ = fetch_results(saved.enumeration_query(name), dataset)
+        results, _ = fetch_results(current_app, saved.enumeration_query(name), dataset)
         variable = results.variables[0]
         found[name] = [
             compact(row[variable])

@@ -59,7 +59,7 @@ def read(direct_graph: str | None = None) -> Response:
     graph = direct_graph if direct_graph is not None else _target()[0]
     if not _exists(graph):
         raise HTTPError(404, f"no graph <{graph}> in this store")
-    media = _chosen(GRAPH_TYPES, default=GRAPH_TYPES[0])
+    media = _chosen(request, GRAPH_TYPES, default=GRAPH_TYPES[0])
     triples = list(
         dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in _quads(graph))
     )

@@ -1,0 +1,112 @@
+"""GET queries are answered in front of Flask, by the functions Flask's route uses; the access log."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import request_started
+
+from cli.server import AccessLog
+from endpoint import create_app
+from graph.build import build
+from graph.store import StoreLocation
+
+JSON = "application/sparql-results+json"
+STATES = "SELECT ?s WHERE { ?s a akg:SovereignState } ORDER BY ?s"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, sources):
+    location = StoreLocation(tmp_path_factory.mktemp("query-path") / "store")
+    build(location, sources)
+    app = create_app({"store": str(location.root), "cors_origin": "https://example.org"})
+    yield app
+    app.extensions["alliance_kg_runner"].close()
+
+
+@pytest.fixture
+def flask_requests(app):
+    """The paths of the requests Flask dispatched during the test."""
+    seen = []
+
+    def started(_sender, **_extra):
+        from flask import request
+
+        seen.append(request.path)
+
+    request_started.connect(started, app)
+    yield seen
+    request_started.disconnect(started, app)
+
+
+def test_a_get_query_is_answered_without_flask_as_flask_answers_it_by_post(app, flask_requests):
+    client = app.test_client()
+    by_get = client.get("/sparql", query_string={"query": STATES}, headers={"Accept": JSON})
+    assert flask_requests == []
+    by_post = client.post(
+        "/sparql",
+        data=STATES,
+        headers={"Accept": JSON, "Content-Type": "application/sparql-query"},
+    )
+    assert flask_requests == ["/sparql"]
+    assert by_get.status_code == by_post.status_code == 200
+    assert by_get.json == by_post.json
+    assert "https://w3id.org/alliance-kg/id/Japan" in by_get.text
+    for name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin"):
+        assert by_get.headers[name] == by_post.headers[name], name
+    assert by_get.headers["Access-Control-Allow-Origin"] == "https://example.org"
+    assert by_post.headers["X-Cache"] == "hit"  # the same answer, from the cache the GET filled
+
+
+def test_errors_of_get_queries_are_the_same_plain_text_statuses(app, flask_requests):
+    client = app.test_client()
+    syntax = client.get("/sparql", query_string={"query": "SELECT ?s WHERE {\n ?s ?p"})
+    assert syntax.status_code == 400
+    assert syntax.mimetype == "text/plain"
+    assert "line 2" in syntax.text
+    assert syntax.headers["Access-Control-Allow-Origin"] == "https://example.org"
+    repeated = client.get("/sparql?query=ASK{}&query=ASK{}")
+    assert repeated.status_code == 400 and "2 times" in repeated.text
+    remote = client.get("/sparql", query_string={"query": "SELECT * { SERVICE <http://x/> {} }"})
+    assert remote.status_code == 400 and "SERVICE is refused" in remote.text
+    unacceptable = client.get(
+        "/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "x/y"}
+    )
+    assert unacceptable.status_code == 406
+    update = client.get("/sparql", query_string={"update": "CLEAR ALL"})
+    assert update.status_code == 405 and update.headers["Allow"] == "POST"
+    assert flask_requests == []
+
+
+def test_pages_and_the_service_description_go_to_flask(app, flask_requests):
+    client = app.test_client()
+    page = client.get("/sparql", query_string={"query": STATES}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert 'href="/id/Japan"' in page.text
+    description = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert "sparql-service-description" in description.text
+    assert flask_requests == ["/sparql"] * 2
+
+
+def test_the_access_log_has_one_line_per_request_without_query_or_headers():
+    def app(environ, start_response):
+        start_response("404 NOT FOUND", [("Content-Type", "text/plain")])
+        return [b"no"]
+
+    stream = io.StringIO()
+    logged = AccessLog(app, stream)
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/id/x\n127.0.0.1 forged",
+        "QUERY_STRING": "token=secret",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_AUTHORIZATION": "Bearer secret",
+    }
+    assert logged(environ, lambda *args: None) == [b"no"]
+    line = stream.getvalue()
+    assert line.count("\n") == 1
+    assert line.startswith('127.0.0.1 "GET /id/x\\n127.0.0.1 forged HTTP/1.1" 404 ')
+    assert line.endswith("ms\n")
+    assert "secret" not in line
