@@ -105,7 +105,7 @@ class QueryRunner:
 
     def __init__(self, snapshots: Snapshots, workers: int):
         self.snapshots = snapshots
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()  # in C: no Condition
         for _ in range(workers):
             self._idle.put(Worker.start())
 

@@ -122,18 +122,26 @@ def where_group_start(text: str) -> int | None:
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
+#: The words of a text at every depth, in one scan: comments, strings (to their end or the
+#: text's) and IRIs are matched as wholes and give no word; braces and other punctuation are
+#: stepped over. The lexical rules of `tokens`, at a fraction of the cost of a walk of blocks.
+WORDS_ANYWHERE = re.compile(
+    r"#[^\n]*"
+    r"|'''(?:\\.?|[^\\])*?(?:'''|\Z)"
+    r'|"""(?:\\.?|[^\\])*?(?:"""|\Z)'
+    r"|'(?:\\.?|[^\\'])*(?:'|\Z)"
+    r'|"(?:\\.?|[^\\"])*(?:"|\Z)'
+    rf"|{IRI_REF.pattern}"
+    rf"|({WORD.pattern})",
+    re.DOTALL,
+)
+
+
 @lru_cache(maxsize=1024)
 def all_words(text: str) -> frozenset[str]:
     """Every keyword or name of the text, at any depth of braces, upper-cased. Kept for the
     last texts seen: a server checks each request's query for words several times."""
-    words, stack = set(), [text]
-    while stack:
-        for token in tokens(stack.pop()):
-            if token.kind == "word":
-                words.add(token.upper)
-            elif token.kind == "block":
-                stack.append(token.text[1:-1])
-    return frozenset(words)
+    return frozenset(word.upper() for word in WORDS_ANYWHERE.findall(text) if word)
 
 
 @lru_cache(maxsize=1024)
