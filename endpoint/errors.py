@@ -40,15 +40,18 @@ def unexpected(_error: Exception) -> Response:
     return error_response(500, "internal error: the server logged the details")
 
 
+def http_error(error: HTTPException, max_body_bytes: int) -> Response:
+    messages = {
+        413: f"the request body is over the limit of {max_body_bytes} bytes",
+        404: "no such resource: see / for the query page and /sparql for the endpoint",
+    }
+    message = messages.get(error.code or 500, error.description or error.name)
+    return error_response(error.code or 500, message)
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(AllianceKGError, library_error)
     app.register_error_handler(Exception, unexpected)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        messages = {
-            413: f"the request body is over the limit of {app.config['MAX_CONTENT_LENGTH']} bytes",
-            404: "no such resource: see / for the query page and /sparql for the endpoint",
-        }
-        message = messages.get(error.code or 500, error.description or error.name)
-        return error_response(error.code or 500, message)
+    app.register_error_handler(
+        HTTPException, lambda error: http_error(error, app.config["MAX_CONTENT_LENGTH"])
+    )

@@ -6,6 +6,8 @@ import io
 
 import pytest
 from flask import request_started
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Response
 
 from cli.server import AccessLog
 from endpoint import create_app
@@ -20,7 +22,13 @@ STATES = "SELECT ?s WHERE { ?s a akg:SovereignState } ORDER BY ?s"
 def app(tmp_path_factory, sources):
     location = StoreLocation(tmp_path_factory.mktemp("query-path") / "store")
     build(location, sources)
-    app = create_app({"store": str(location.root), "cors_origin": "https://example.org"})
+    app = create_app(
+        {
+            "store": str(location.root),
+            "cors_origin": "https://example.org",
+            "write_token": "test-token",
+        }
+    )
     yield app
     app.extensions["alliance_kg_runner"].close()
 
@@ -40,23 +48,24 @@ def flask_requests(app):
     request_started.disconnect(started, app)
 
 
-def test_a_get_query_is_answered_without_flask_as_flask_answers_it_by_post(app, flask_requests):
-    client = app.test_client()
-    by_get = client.get("/sparql", query_string={"query": STATES}, headers={"Accept": JSON})
-    assert flask_requests == []
-    by_post = client.post(
-        "/sparql",
-        data=STATES,
-        headers={"Accept": JSON, "Content-Type": "application/sparql-query"},
-    )
-    assert flask_requests == ["/sparql"]
-    assert by_get.status_code == by_post.status_code == 200
-    assert by_get.json == by_post.json
-    assert "https://w3id.org/alliance-kg/id/Japan" in by_get.text
-    for name in ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin"):
-        assert by_get.headers[name] == by_post.headers[name], name
-    assert by_get.headers["Access-Control-Allow-Origin"] == "https://example.org"
-    assert by_post.headers["X-Cache"] == "hit"  # the same answer, from the cache the GET filled
+def test_queries_are_answered_without_flask_as_flask_answers_them(app, flask_requests):
+    fast = app.test_client()
+    flask_only = Client(app.wsgi_app.next, Response)  # the app as it is without the middleware
+    accept = {"Accept": JSON}
+    body = {**accept, "Content-Type": "application/sparql-query"}
+    for client in (fast, flask_only):
+        by_get = client.get("/sparql", query_string={"query": STATES}, headers=accept)
+        by_body = client.post("/sparql", data=STATES, headers=body)
+        by_form = client.post("/sparql", data={"query": STATES}, headers=accept)
+        for response in (by_get, by_body, by_form):
+            assert response.status_code == 200
+            assert response.json == by_get.json
+            assert "https://w3id.org/alliance-kg/id/Japan" in response.text
+            for name in ("Content-Type", "ETag", "Cache-Control", "Vary"):
+                assert response.headers[name] == by_get.headers[name], name
+            assert response.headers["Access-Control-Allow-Origin"] == "https://example.org"
+        assert by_form.headers["X-Cache"] == "hit"  # the same answer, from the cache
+    assert flask_requests == ["/sparql"] * 3  # the three of flask_only
 
 
 def test_errors_of_get_queries_are_the_same_plain_text_statuses(app, flask_requests):
@@ -79,14 +88,35 @@ def test_errors_of_get_queries_are_the_same_plain_text_statuses(app, flask_reque
     assert flask_requests == []
 
 
-def test_pages_and_the_service_description_go_to_flask(app, flask_requests):
+def test_pages_updates_and_forms_over_the_limits_go_to_flask(app, flask_requests):
     client = app.test_client()
     page = client.get("/sparql", query_string={"query": STATES}, headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert 'href="/id/Japan"' in page.text
     description = client.get("/sparql", headers={"Accept": "text/turtle"})
     assert "sparql-service-description" in description.text
-    assert flask_requests == ["/sparql"] * 2
+    # An update by POST: Flask reads the body the middleware read first.
+    token = {"Authorization": "Bearer test-token"}
+    insert = "INSERT DATA { <urn:test:a> <urn:test:p> 'posted' }"
+    assert client.post("/sparql", data={"update": insert}, headers=token).status_code == 204
+    ask = "ASK { <urn:test:a> <urn:test:p> 'posted' }"
+    assert client.post("/sparql", data={"query": ask}).json["boolean"]
+    assert flask_requests == ["/sparql"] * 3
+
+
+def test_a_body_cut_short_is_the_400_flask_gives(app, flask_requests):
+    def cut_short(wsgi_app) -> tuple[str, bytes]:
+        environ = EnvironBuilder(
+            "/sparql", method="POST", data=b"query=ASK", content_type="application/sparql-query"
+        ).get_environ()
+        environ["CONTENT_LENGTH"] = "100"
+        status = []
+        body = b"".join(wsgi_app(environ, lambda line, headers, *_: status.append(line)))
+        return status[0], body
+
+    assert cut_short(app.wsgi_app) == cut_short(app.wsgi_app.next)
+    assert cut_short(app.wsgi_app)[0] == "400 BAD REQUEST"
+    assert flask_requests == ["/sparql"]
 
 
 def test_the_access_log_has_one_line_per_request_without_query_or_headers():
