@@ -566,9 +566,10 @@ WHERE {{
         """Semi-naive rounds from the new triples in `delta` until nothing new appears.
 
         OWL 2 RL runs to a fixpoint first; then the project's rules (their FILTER NOT EXISTS must
-        see the finished OWL closure), over everything (`layer_full`) or over what is new since they
-        last ran; the two alternate. Each round's new triples join the inferred graph at once, so
-        that the next round's FILTER NOT EXISTS sees them.
+        see the finished OWL closure), the first time over everything if `layer_full`, else (and
+        after that first time) over what is new since they last ran; the two alternate. Each
+        round's new triples join the inferred graph at once, so that the next round's FILTER NOT
+        EXISTS sees them.
         """
         since_layer = None if layer_full else self._new_work_graph()
         if since_layer:
@@ -584,6 +585,8 @@ WHERE {{
                 target = self._run_layer(since_layer)
                 if target is None:
                     break
+                if since_layer is None:  # from now on, only what is new (0.75 s less at 1M)
+                    since_layer = self._new_work_graph()
             self.store.update(vacuous_filter_sparql(target))
             self._new_same_as = self._new_same_as or self._has_same_as(target)
             self.store.update(f"ADD SILENT <{target}> TO <{self.inferred}>")
