@@ -447,9 +447,12 @@ WHERE {{
         self._drop(self.inferred)
         self._has_literal_pairs = None
         self.progress("reasoning: first pass over everything")
-        # Each stage writes into a graph of its own, which every rule reads too: the schema and
-        # property rules (stage 0), the types (stage 1, into the inferred graph), equality.
-        outputs = [self._new_work_graph(), self.inferred, self._new_work_graph()]
+        # Each stage writes into a graph that every rule reads too: the schema and property
+        # rules (stage 0) and the types (stage 1) into the inferred graph, equality into a graph
+        # of its own. (A graph of its own for stage 0 saved the second round nothing, as rules
+        # are matched there only with premises that fit later heads, and cost a copy of 565k
+        # triples at 1M.)
+        outputs = [self.inferred, self.inferred, self._new_work_graph()]
         self._reading = []
         delta = self._new_work_graph()
         try:
@@ -458,13 +461,12 @@ WHERE {{
                 self._reading += [g for g in outputs[: stage + 1] if g not in self._reading]
                 for update in self.full_updates(rule, outputs[stage], True):
                     self.store.update(update)
-            self._reading = list(outputs)
+            self._reading = list(dict.fromkeys(outputs))
             self._second_round(outputs, delta)
         finally:
             self._reading = None
-        for graph in (outputs[0], outputs[2]):
-            self.store.update(f"ADD SILENT <{graph}> TO <{self.inferred}>")
-            self._drop(graph)
+        self.store.update(f"ADD SILENT <{outputs[2]}> TO <{self.inferred}>")
+        self._drop(outputs[2])
         self._forget_deltas()
         self.store.update(vacuous_filter_sparql(delta))
         self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
@@ -493,10 +495,9 @@ WHERE {{
             rule, stage = self.owl_rules[k], stage_of(self.owl_rules[k])
             heads = [part.head for part in copies[k]]
             own = HeadIndex() if rule.name in closed else HeadIndex(heads)
-            for later, graph in enumerate(outputs):
-                if later < stage:
-                    continue
-                missed = AnyOf(after[later], own) if later == stage else AnyOf(after[later])
+            for graph in dict.fromkeys(outputs):  # each graph once, in stage order
+                writers = [s for s, g in enumerate(outputs) if g == graph and s >= stage]
+                missed = AnyOf(*(after[s] for s in writers), *([own] if stage in writers else []))
                 if missed:
                     for update in self._updates_matching(rule, graph, target, missed, copies[k]):
                         self.store.update(update)
