@@ -21,7 +21,8 @@ class AccessLog:
     granian's own access log builds a dict, a datetime and a logging record for every request:
     a fifth of the server's capacity for small queries. This line costs a few microseconds. It
     never shows headers or the query string, so no token or query text is logged; characters
-    that could forge a line (a decoded %0A in the path) are escaped."""
+    that could forge a line (a decoded %0A in the path) are escaped. As with the logging module,
+    a log that cannot be written (stdout piped into a reader that ended) never fails a request."""
 
     def __init__(self, app, stream=None):
         self.app = app
@@ -42,12 +43,16 @@ class AccessLog:
             path = environ.get("PATH_INFO", "")
             if not path.isprintable():
                 path = path.encode("unicode_escape").decode("ascii")
-            self.stream.write(
+            line = (
                 f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {path} '
                 f'{environ.get("SERVER_PROTOCOL")}" {status} '
                 f"{1000 * (time.perf_counter() - started):.1f}ms\n"
             )
-            self.stream.flush()
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (OSError, ValueError):  # a closed or broken stdout: serving goes on
+                pass
 
 
 def load_app(config: dict):

@@ -140,3 +140,16 @@ def test_the_access_log_has_one_line_per_request_without_query_or_headers():
     assert line.startswith('127.0.0.1 "GET /id/x\\n127.0.0.1 forged HTTP/1.1" 404 ')
     assert line.endswith("ms\n")
     assert "secret" not in line
+
+
+def test_a_log_that_cannot_be_written_does_not_fail_the_request():
+    class Closed(io.StringIO):
+        def write(self, _text):
+            raise BrokenPipeError(32, "Broken pipe")  # stdout piped into a reader that ended
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"answer"]
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_PROTOCOL": "HTTP/1.1"}
+    assert AccessLog(app, Closed())(environ, lambda *args: None) == [b"answer"]
