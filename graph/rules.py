@@ -320,19 +320,29 @@ def constant_term(token: str, prefixes: dict[str, str] = KNOWN_PREFIXES):
 
 
 def matches(pattern: str, triples: list) -> list[dict[str, str]]:
-    """The bindings (variable to N-Triples term) under which `pattern` matches each triple."""
+    """The bindings (variable to N-Triples term) under which `pattern` matches each triple,
+    each once, in the order of the triples that first give them."""
     tokens = pattern_terms(pattern)
-    constants = {i: constant_term(t) for i, t in enumerate(tokens) if not t.startswith("?")}
-    found = {}
+    constants = [(i, constant_term(t)) for i, t in enumerate(tokens) if not t.startswith("?")]
+    first: dict[str, int] = {}  # each variable's first position
+    repeats = []  # (position, first position) of a variable written twice, as in ?x ?p ?x
+    for i, token in enumerate(tokens):
+        if token.startswith("?"):
+            if token in first:
+                repeats.append((i, first[token]))
+            else:
+                first[token] = i
+    names, positions = list(first), list(first.values())
+    found: dict[tuple, dict[str, str]] = {}
     for triple in triples:
         terms = (triple.subject, triple.predicate, triple.object)
-        if any(terms[i] != c for i, c in constants.items()):
+        if any(terms[i] != c for i, c in constants) or any(
+            terms[i] != terms[j] for i, j in repeats
+        ):
             continue
-        bound: dict[str, object] = {}
-        pairs = [(t, term) for t, term in zip(tokens, terms, strict=True) if t.startswith("?")]
-        if all(bound.setdefault(t, term) == term for t, term in pairs):
-            binding = {t: str(term) for t, term in bound.items()}
-            found[tuple(sorted(binding.items()))] = binding
+        key = tuple(str(terms[p]) for p in positions)
+        if key not in found:
+            found[key] = dict(zip(names, key, strict=True))
     return list(found.values())
 
 
