@@ -498,7 +498,7 @@ def serve_command(
       alliance-kg serve --port 8080 --write-token-file secrets/token
       alliance-kg serve --plain --store other-store
     """
-    from cli.server import run_server
+    from cli.server import exec_server
 
     location = StoreLocation(store_path)
     if not location.exists():
@@ -525,7 +525,7 @@ def serve_command(
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )
-    run_server(config, host, port, threads or query_workers + 1)
+    exec_server(config, host, port, threads or query_workers + 1)
 
 
 @main.command("load")

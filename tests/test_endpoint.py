@@ -347,6 +347,21 @@ def test_the_server_starts_quietly_and_ctrl_c_stops_every_process(tmp_path_facto
     assert "WARNING" not in log, log
 
 
+def test_the_supervisor_is_a_small_process_and_no_command_line_shows_the_token(server):
+    """`alliance-kg serve` replaces itself by a Python running only granian's supervisor; the
+    settings, the write token among them, reach it through a pipe, not its arguments."""
+    members = _members(server.process.pid)
+    assert len(members) >= 4  # supervisor, worker, query processes
+    for pid in members:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        assert server.token not in command
+    supervisor = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
+    assert supervisor[1:3] == [b"-m", b"cli.server"]
+    # The store's library is loaded by the worker that opens the store, not by the supervisor.
+    assert "pyoxigraph" not in Path(f"/proc/{server.process.pid}/maps").read_text()
+    assert any("pyoxigraph" in Path(f"/proc/{pid}/maps").read_text() for pid in members)
+
+
 def _members(group: int) -> list[int]:
     """The live processes of a process group (zombies count as gone)."""
     found = []
