@@ -4,8 +4,8 @@ Both servers serve the same synthetic domain graph (200k triples by default) fro
 on-disk store on 127.0.0.1. For four kinds of query (a lookup of one resource, a join of four
 patterns from one alliance and from every alliance, a GROUP BY over the whole graph) and 1, 4
 and 16 concurrent connections, `wrk` drives each server for a few seconds, the two servers
-alternating cell by cell; the table gives
-requests per second, median and 99th-percentile latency, and the ratio alliance-kg / oxigraph.
+alternating cell by cell; the table gives requests per second, median and 99th-percentile
+latency, and the ratio alliance-kg / oxigraph.
 Every request's query text is new (a numbered comment), so alliance-kg's answer cache never
 serves them; one more row repeats a single lookup, which the cache does serve. Then: the time
 from start to the first answer, and the memory of each server's processes, as the sum of their

@@ -81,6 +81,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(saved_queries_api.bp)
     app.register_blueprint(dataset.bp)
-    # Queries by GET, the commonest request, are answered without Flask's request machinery.
+    # Queries (by GET or POST), the commonest requests, skip Flask's request machinery.
     app.wsgi_app = QueryPath(app)
     return app
