@@ -7,7 +7,9 @@ nowhere else.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import sys
 import time
 from contextlib import contextmanager
@@ -53,7 +55,9 @@ class AllianceKG(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _flush_stdout()
+            return result
         except ValidationFailed as error:
             for violation in error.violations:
                 click.echo(str(violation), err=True)
@@ -65,6 +69,33 @@ class AllianceKG(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was changed", err=True)
             ctx.exit(130)
+        except OSError as error:  # a file that cannot be written, a full disk, a closed pipe
+            _silence_stdout()
+            click.echo(f"error: {_os_error_text(error)}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+def _os_error_text(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.filename:
+        return f"cannot write {error.filename}: {reason}"
+    return f"cannot write the output: {reason}"
+
+
+def _flush_stdout() -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.flush()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of what could not be
+    written raises nothing more (the Python documentation's advice for a broken pipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
+        pass
 
 
 store_option = click.option(
@@ -113,11 +144,19 @@ def main() -> None:
 @main.command("build")
 @store_option
 @sources_option
-def build_command(store_path: Path, source_dirs: tuple[Path, ...]) -> None:
+@click.option(
+    "--discard-writes",
+    is_flag=True,
+    help="Drop what `update` and HTTP writes added since the last build (kept by default).",
+)
+def build_command(store_path: Path, source_dirs: tuple[Path, ...], discard_writes: bool) -> None:
     """Validate the sources and build the store, replacing the old one only on success.
 
     The ontology goes in one named graph, each claim of each source in its own, each source's
-    provenance in its own, and inferred triples in their own.
+    provenance in its own, and inferred triples in their own. Writes made since the last build
+    (with `update` or over HTTP: the updates graph and graphs a client created) are kept and
+    reasoned over, unless --discard-writes; the sources' own graphs are made anew from the
+    files. Refused while a server has the store open: stop it first.
 
     \b
     Example:
@@ -128,10 +167,11 @@ def build_command(store_path: Path, source_dirs: tuple[Path, ...]) -> None:
     sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
     location = StoreLocation(store_path)
     with progress_steps(build_steps(sources)) as step:
-        report = build(location, sources, step)
+        report = build(location, sources, step, keep_writes=not discard_writes)
+    kept = f"; kept {report.kept} quads written since the last build" if report.kept else ""
     click.echo(
         f"built {store_path}: {report.total} quads in {len(report.graphs)} graphs "
-        f"from {len(sources)} source(s)",
+        f"from {len(sources)} source(s){kept}",
         err=True,
     )
 
@@ -201,7 +241,7 @@ def query_command(
     text = _resolve_query(query, sparql, params)
     store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
     results = store.query(text, view=graphs)
-    output = sys.stdout.buffer
+    output = _EndsWithNewline(sys.stdout.buffer)
     if fmt == "table":
         if is_graph_result(results):
             write_results(results, "ttl", output)
@@ -209,6 +249,28 @@ def query_command(
             print_table(results)
         return
     write_results(results, fmt, output)
+    output.finish()
+
+
+class _EndsWithNewline:
+    """A binary stream that remembers its last byte, so that the output can end with a newline
+    (SPARQL JSON and XML end without one, and a shell prompt would follow on the same line)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = b"\n"
+
+    def write(self, data) -> int:
+        if len(data):
+            self.last = bytes(memoryview(data)[-1:])
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.last != b"\n":
+            self.write(b"\n")
 
 
 def _resolve_query(query: str | None, sparql: str | None, params: tuple[str, ...]) -> str:
@@ -395,6 +457,8 @@ def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_
         click.echo(json.dumps(proof.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(proof.to_text())
+    if proof.status == "not-holding":
+        raise InvalidInput(f"{proof.triple_text()} does not hold: neither asserted nor inferred")
 
 
 @main.command("update")
@@ -421,10 +485,28 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
         if not file.is_file():
             raise InvalidInput(f"update file not found: {file}")
         sparql = file.read_text(encoding="utf-8")
-    store = KnowledgeStore.open(StoreLocation(store_path))
-    report = apply_update(store, sparql)
-    store.flush()
+    location = StoreLocation(store_path)
+    with _writing(location):
+        store = KnowledgeStore.open(location)
+        report = apply_update(store, sparql)
+        store.flush()
+        del store
     click.echo(report.summary(), err=True)
+
+
+def _writing(location: StoreLocation):
+    """The writer lock for this command: refused, in words, while a server holds the store."""
+    return location.lock(f"`alliance-kg {click.get_current_context().info_name}`")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once, in words, an address the server could not listen on."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 def _base_iri(value: str) -> str:
@@ -438,7 +520,13 @@ def _base_iri(value: str) -> str:
 @main.command("serve")
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @click.option(
     "--plain",
     is_flag=True,
@@ -458,10 +546,10 @@ def _base_iri(value: str) -> str:
 @click.option(
     "--threads",
     type=click.IntRange(1),
-    show_default="query workers + 1",
-    help="Requests served at once (threads of the worker process): one per query process and "
-    "one for requests that need none (cached answers, pages, writes); more only contend for "
-    "Python's lock.",
+    show_default="most query workers + 1",
+    help="Requests served at once (threads of the worker process): one per query process (at "
+    "most) and one for requests that need none (cached answers, pages, writes); more only "
+    "contend for Python's lock.",
 )
 @click.option(
     "--base-iri",
@@ -477,6 +565,21 @@ def _base_iri(value: str) -> str:
     type=click.IntRange(1),
     help="Query processes: queries evaluated at once (each can be stopped at the time limit).",
 )
+@click.option(
+    "--max-query-workers",
+    type=click.IntRange(1),
+    show_default="query workers + 2",
+    help="Query processes at most: more start while every one is busy (long queries), so that "
+    "small queries are still answered at once; the extra ones end when idle.",
+)
+@click.option(
+    "--max-upload-bytes",
+    default=100_000_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Largest request body the Graph Store (/store) takes; queries and updates on /sparql "
+    "take 1,000,000 bytes.",
+)
 def serve_command(
     store_path: Path,
     host: str,
@@ -488,6 +591,8 @@ def serve_command(
     threads: int | None,
     query_workers: int,
     base_iri: str,
+    max_query_workers: int | None,
+    max_upload_bytes: int,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
     a query page on /. Runs under granian; with no store built yet, builds the article graph.
@@ -501,17 +606,18 @@ def serve_command(
     from cli.server import exec_server
 
     location = StoreLocation(store_path)
+    location.check_free()  # a second server, a build or an update holds it: say so now
+    _check_port(host, port)
     if not location.exists():
-        if plain:
-            raise InvalidInput(
-                f"no store at {store_path}: "
-                f"load one with `alliance-kg load --store {store_path} FILE`"
-            )
-        from graph.build import build
+        if plain:  # a general SPARQL server starts empty and takes data over the protocols
+            click.echo(f"no store at {store_path} yet: starting an empty one", err=True)
+            location.create_empty()
+        else:
+            from graph.build import build
 
-        click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
-        with progress_steps(None) as step:
-            build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)
+            click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
+            with progress_steps(None) as step:
+                build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)
     token = ""
     if write_token_file is not None:
         if not write_token_file.is_file():
@@ -519,22 +625,34 @@ def serve_command(
         token = write_token_file.read_text(encoding="utf-8").strip()
         if not token:
             raise InvalidInput(f"the write token file {write_token_file} is empty")
-    config = {"store": str(store_path), "plain": plain, "write_token": token,
+    config = {"store": str(location.root), "plain": plain, "write_token": token,
               "query_timeout": query_timeout, "cors_origin": cors_origin,
-              "query_workers": query_workers, "base_iri": base_iri}  # fmt: skip
+              "query_workers": query_workers, "base_iri": base_iri,
+              "max_query_workers": max_query_workers or 0,
+              "max_upload_bytes": max_upload_bytes}  # fmt: skip
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )
-    exec_server(config, host, port, threads or query_workers + 1)
+    most = max_query_workers or query_workers + 2
+    exec_server(config, host, port, threads or max(most, query_workers) + 1)
 
 
 @main.command("load")
-@store_option
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory of a plain store (made if missing); not a store made by `build`.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 def load_command(store_path: Path, files: tuple[Path, ...]) -> None:
     """Bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, JSON-LD; .gz too) into a
-    store, for serving with --plain. Triples go to the default graph, quads to their graphs.
-    The load is atomic: it works on a copy and swaps it in at the end.
+    plain store, for serving with --plain. Triples go to the default graph, quads to their
+    graphs. The load is atomic: it works on a copy and swaps it in at the end.
+
+    A store made by `build` is refused: the reasoner would never see what `load` adds. To add
+    facts with their inferences, write them with `alliance-kg update` (or as a source).
 
     \b
     Example:
@@ -542,11 +660,27 @@ def load_command(store_path: Path, files: tuple[Path, ...]) -> None:
       alliance-kg serve --plain --store other-store
     """
     location = StoreLocation(store_path)
+    with _writing(location):
+        count = _bulk_load(location, files)
+    click.echo(f"loaded {len(files)} file(s) into {store_path}: {count} quads", err=True)
+
+
+def _bulk_load(location: StoreLocation, files: tuple[Path, ...]) -> int:
+    from ontology import INFERRED_GRAPH
+
     generation = location.new_generation()
     generation.rmdir()
     try:
         if location.exists():
-            ox.Store.read_only(str(location.current)).backup(str(generation))
+            live = ox.Store.read_only(str(location.current))
+            if live.contains_named_graph(ox.NamedNode(INFERRED_GRAPH)):
+                raise InvalidInput(
+                    f"{location.root} is a reasoning store made by `alliance-kg build`: data "
+                    "loaded into it would be neither asserted nor reasoned over. Add facts with "
+                    "`alliance-kg update`, or load into another --store and serve it with --plain"
+                )
+            live.backup(str(generation))
+            del live
         target = ox.Store(str(generation))
         with progress_steps(len(files)) as step:
             for path in files:
@@ -559,7 +693,7 @@ def load_command(store_path: Path, files: tuple[Path, ...]) -> None:
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    click.echo(f"loaded {len(files)} file(s) into {store_path}: {count} quads", err=True)
+    return count
 
 
 @contextmanager

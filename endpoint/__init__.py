@@ -31,9 +31,14 @@ class Settings:
     write_token: str = ""
     query_timeout: float = 30.0
     cors_origin: str = "*"
+    #: The largest body of a query or update (POST /sparql).
     max_body_bytes: int = 1_000_000
+    #: The largest body of a Graph Store request (PUT and POST on /store).
+    max_upload_bytes: int = 100_000_000
     max_result_bytes: int = 200_000_000
     query_workers: int = 2
+    #: Query processes at most, started on demand while the others are busy (0: workers + 2).
+    max_query_workers: int = 0
 
     @classmethod
     def from_environment(cls, overrides: dict | None = None) -> Settings:
@@ -64,15 +69,20 @@ def create_app(config: dict | None = None) -> Flask:
     settings = Settings.from_environment(config)
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    store = KnowledgeStore.open(StoreLocation(Path(settings.store)))
+    # The larger of the two caps; each request is held to its own (see protocol.body_limit).
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_upload_bytes)
+    location = StoreLocation(Path(settings.store))
+    settings.store = str(location.root)  # absolute: query processes run elsewhere
+    # Held while the process runs: a build or an update beside the server is refused.
+    app.extensions["alliance_kg_writer_lock"] = location.lock("a running server")
+    store = KnowledgeStore.open(location)
     app.extensions["alliance_kg_store"] = store
     app.extensions["alliance_kg_write_lock"] = threading.Lock()
     app.extensions["alliance_kg_cache"] = AnswerCache()
     # Queries run in processes that can be killed at the time limit, on snapshots of the store.
     snapshots = Snapshots(store, Path(settings.store) / "snapshots")
     app.extensions["alliance_kg_snapshots"] = snapshots
-    runner = QueryRunner(snapshots, settings.query_workers)
+    runner = QueryRunner(snapshots, settings.query_workers, settings.max_query_workers or None)
     app.extensions["alliance_kg_runner"] = runner
     atexit.register(runner.close)
     errors.register(app)

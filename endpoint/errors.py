@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from graph.errors import AllianceKGError
@@ -20,6 +20,13 @@ class HTTPError(AllianceKGError):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+
+
+def no_content() -> Response:
+    """A 204: no body, so no Content-Type either (Flask would add text/html)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> Response:
@@ -40,7 +47,7 @@ def unexpected(_error: Exception) -> Response:
     return error_response(500, "internal error: the server logged the details")
 
 
-def http_error(error: HTTPException, max_body_bytes: int) -> Response:
+def http_error(error: HTTPException, max_body_bytes: int | None) -> Response:
     messages = {
         413: f"the request body is over the limit of {max_body_bytes} bytes",
         404: "no such resource: see / for the query page and /sparql for the endpoint",
@@ -53,5 +60,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(AllianceKGError, library_error)
     app.register_error_handler(Exception, unexpected)
     app.register_error_handler(
-        HTTPException, lambda error: http_error(error, app.config["MAX_CONTENT_LENGTH"])
+        HTTPException, lambda error: http_error(error, request.max_content_length)
     )

@@ -12,14 +12,21 @@ from importlib.metadata import PackageNotFoundError, version
 from graph.saved_queries import Parameter, SavedQuery
 from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
+from graph.terms import BARE_SCHEMES
+from ontology import PREFIXES
 
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 RESULT_FORMATS = ("json", "xml", "csv", "tsv", "html", "rows")
 GRAPH_FORMATS = ("ttl", "nt", "rdfxml", "jsonld", "html")
-#: IRIs and prefixed names (scheme or prefix, a colon, then characters that need no escaping).
-#: The server takes any IRI, `<...>` and fragments included; this is the part that is easy to
-#: describe: no `#`, since a prefix's namespace may end in one (akg:) and an IRI has one at most.
-IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?@!$&'()*+,;=-]*$"
+#: What an IRI parameter takes, as far as a pattern can say it: a prefixed name with one of
+#: the project's prefixes (`id:Japan`), or an absolute IRI with `//` (a fragment allowed:
+#: `https://w3id.org/alliance-kg/ontology#Planned`), or one of the schemes written without
+#: `//` (`urn:...`). The server also takes `<...>` around any IRI.
+IRI_PATTERN = (
+    rf"^(?:(?:{'|'.join(PREFIXES)}):[A-Za-z0-9._~-]*"
+    r"|[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/-]*)?(?:#[A-Za-z0-9._~-]*)?"
+    rf"|(?:{'|'.join(sorted(BARE_SCHEMES))}):[A-Za-z0-9._~:/-]+)$"
+)
 #: An example for parameters whose query gives none (no `examples` or `defaults` entry).
 GENERIC_EXAMPLES = {
     "iri": "id:Japan",
@@ -128,7 +135,8 @@ def _parameter(query: SavedQuery, parameter: Parameter, choices: list | None) ->
         schema = {**schema, "enum": [_typed(c, schema) for c in choices]}
         generic = schema["enum"][0]
     description = {
-        "iri": "An IRI, in full or as a prefixed name with the project's prefixes (id:, akg:).",
+        "iri": "An IRI, in full (`https://...`, `<...>`) or as a prefixed name with one of "
+        "the project's prefixes (id:, akg:, ...); another prefix is a 400 naming it.",
         "literal": "A plain string literal.",
         "integer": "An integer (xsd:integer).",
         "number": "A decimal number (xsd:decimal).",

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
 from endpoint.cache import AnswerCache, cacheable, cached
-from endpoint.errors import HTTPError
+from endpoint.errors import HTTPError, no_content
 from endpoint.negotiation import (
     GRAPH_TYPES,
     HTML,
@@ -27,7 +27,8 @@ from endpoint.negotiation import (
 )
 from endpoint.pages import query_page, results_page
 from endpoint.runner import QueryRunner, raise_for
-from graph.sparql_text import all_words, query_form
+from graph.dataset import QueryDataset
+from graph.sparql_text import all_words, check_nesting, query_form
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
@@ -100,14 +101,25 @@ def _values(req: Request, name: str) -> list[str]:
     return found
 
 
+def body_limit(path: str, app: Flask) -> int:
+    """The largest body a request to `path` may have: uploads to the Graph Store take more
+    than queries and updates."""
+    if path == "/store" or path.startswith("/store/"):
+        return settings(app).max_upload_bytes
+    return settings(app).max_body_bytes
+
+
 @bp.before_app_request
 def whole_chunked_body() -> None:
-    """A body sent in chunks has no Content-Length to refuse it by, and werkzeug's read of it
-    (get_data, the form and multipart parsers) stops silently at the size limit. It is read here,
-    before anything parses it (they then read it from memory); if more follows the limit, it is
-    a 413, never a body cut short (a cut after a `;` is a valid update)."""
+    """Each request is held to its path's body limit. A body sent in chunks has no
+    Content-Length to refuse it by, and werkzeug's read of it (get_data, the form and multipart
+    parsers) stops silently at the size limit. It is read here, before anything parses it (they
+    then read it from memory); if more follows the limit, it is a 413, never a body cut short
+    (a cut after a `;` is a valid update)."""
+    limit = body_limit(request.path, current_app)
+    request.max_content_length = limit
     if request.content_length is None and request.method in ("POST", "PUT"):
-        at_limit = len(request.get_data()) >= current_app.config["MAX_CONTENT_LENGTH"]
+        at_limit = len(request.get_data()) >= limit
         if at_limit and request.environ["wsgi.input"].read(1):
             raise RequestEntityTooLarge()
 
@@ -166,21 +178,23 @@ def sparql() -> Response:
 
 def run_query(req: Request, app: Flask, text: str) -> Response:
     _refuse_remote(text)
+    check_nesting(text)
     default, named = _values(req, "default-graph-uri"), _values(req, "named-graph-uri")
     view = _single(req, "dataset") or "all"
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
     dataset = store(app).dataset(
-        None if settings(app).plain else view, default or None, named or None
+        None if settings(app).plain else view, default or None, named or None, text
     )
-    return answer_query(req, app, text, dataset, ("sparql", view, *default, "\n", *named))
+    key = ("sparql", view, *default, "\n", *named, "\n", req.base_url)
+    return answer_query(req, app, text, dataset, key)
 
 
 def answer_query(
     req: Request,
     app: Flask,
     text: str,
-    dataset: dict,
+    dataset: QueryDataset,
     key: tuple[str, ...],
     rows: bool = False,
     finish: Callable[[Response], None] | None = None,
@@ -200,23 +214,31 @@ def answer_query(
 
 
 def run_in_worker(
-    app: Flask, text: str, dataset: dict, solutions_type: str, graph_type: str
+    app: Flask,
+    text: str,
+    dataset: QueryDataset,
+    solutions_type: str,
+    graph_type: str,
+    base_iri: str | None = None,
 ) -> dict:
     """Run a query in a query process, under the time limit, with its result written in the
-    given media types; the answer (`kind`, `body`) or the error it reports, raised."""
+    given media types; the answer (`kind`, `body`) or the error it reports, raised. Relative
+    IRIs in the query resolve against `base_iri` (the request's URL, as the Oxigraph server
+    does)."""
     request_ = {
         "query": text,
         "dataset": dataset,
+        "base_iri": base_iri,
         "prefixes": PREFIXES,
         "solutions_type": solutions_type,
         "graph_type": graph_type,
         "max_bytes": settings(app).max_result_bytes,
     }
     answer = query_runner(app).run(request_, settings(app).query_timeout)
-    return raise_for(answer, settings(app).max_result_bytes)
+    return raise_for(answer, settings(app).max_result_bytes, text)
 
 
-def fetch_results(app: Flask, text: str, dataset: dict):
+def fetch_results(app: Flask, text: str, dataset: QueryDataset):
     """A query's results as pyoxigraph objects, with whether they are a graph: for pages."""
     answer = run_in_worker(app, text, dataset, RESULT_TYPES[0].mime, GRAPH_TYPES[1].mime)
     is_graph = answer["kind"] == "graph"
@@ -230,7 +252,7 @@ def _read_back(answer: dict, is_graph: bool):
     return ox.parse_query_results(answer["body"], RESULT_FORMATS["json"])
 
 
-def count_solutions(app: Flask, text: str, dataset: dict) -> int:
+def count_solutions(app: Flask, text: str, dataset: QueryDataset) -> int:
     """How many solutions a SELECT query has."""
     results, is_graph = fetch_results(app, text, dataset)
     return 0 if is_graph or isinstance(results, ox.QueryBoolean) else sum(1 for _ in results)
@@ -240,7 +262,7 @@ class PageWanted(Exception):
     """The client asked for an HTML page, which only a request in Flask's context can make."""
 
 
-def _evaluate(req: Request, app: Flask, text: str, dataset: dict, rows: bool) -> Response:
+def _evaluate(req: Request, app: Flask, text: str, dataset: QueryDataset, rows: bool) -> Response:
     """Run the query in a query process, under the time limit; pyoxigraph writes the result in
     the negotiated format there. HTML pages and JSON rows are made from its JSON or N-Triples."""
     is_graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
@@ -257,6 +279,7 @@ def _evaluate(req: Request, app: Flask, text: str, dataset: dict, rows: bool) ->
         dataset,
         solutions_type=RESULT_TYPES[0].mime if is_graph else wire.mime,
         graph_type=wire.mime if is_graph else GRAPH_TYPES[0].mime,
+        base_iri=req.base_url,
     )
     if (answer["kind"] == "graph") != is_graph:
         raise HTTPError(400, "the query's form could not be told from its text")
@@ -343,15 +366,18 @@ def _refuse_remote(text: str) -> None:
 def run_update(text: str) -> Response:
     authorise()
     _refuse_remote(text)
+    check_nesting(text, "update")
     text = bind_protocol_dataset(
         text, _values(request, "using-graph-uri"), _values(request, "using-named-graph-uri")
     )
+    # Relative IRIs resolve against the request's URL (a BASE in the text still wins).
+    text = f"BASE <{request.base_url}>\n{text}"
     with writing():
         if settings().plain:
             store().update(text)
         else:
             maintainer().apply_update(text)
-    return Response(status=204)
+    return no_content()
 
 
 def authorise() -> None:

@@ -30,7 +30,7 @@ class QueryPath:
     def __init__(self, app: Flask):
         self.app = app
         self.next = app.wsgi_app
-        self.max_body = app.config["MAX_CONTENT_LENGTH"]
+        self.max_body = app.config["SETTINGS"].max_body_bytes
 
     def __call__(self, environ: dict, start_response):
         if environ.get("PATH_INFO") == "/sparql" and self._may_take(environ):

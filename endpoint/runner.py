@@ -101,22 +101,59 @@ class Worker:
 
 
 class QueryRunner:
-    """A pool of query processes; `run` gives a query's serialised result within a time limit."""
+    """A pool of query processes; `run` gives a query's serialised result within a time limit.
 
-    def __init__(self, snapshots: Snapshots, workers: int):
+    `workers` processes wait for queries; when every one is busy (long queries), more are
+    started on demand, up to `most` in all, so that a small query is answered at once whatever
+    runs beside it; the extra ones end when they are idle again."""
+
+    def __init__(self, snapshots: Snapshots, workers: int, most: int | None = None):
         self.snapshots = snapshots
+        self.workers = workers
+        self.most = max(workers, most if most is not None else workers + 2)
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()  # in C: no Condition
+        self._started = workers
+        self._count_lock = threading.Lock()
         for _ in range(workers):
             self._idle.put(Worker.start())
+
+    def _take(self, limit: float) -> Worker:
+        """An idle worker, a new one if all are busy and the bound allows, or a wait."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._count_lock:
+            extra = self._started < self.most
+            if extra:
+                self._started += 1
+        if extra:
+            return Worker.start()
+        try:
+            return self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise _stopped(limit, "every query process was busy") from None
+
+    def _give_back(self, worker: Worker) -> None:
+        """Back to the pool, unless the pool already holds its usual number idle."""
+        if self._idle.qsize() >= self.workers:
+            with self._count_lock:
+                self._started -= 1
+            self._retire(worker)
+            return
+        self._idle.put(worker)
+
+    def _retire(self, worker: Worker) -> None:
+        worker.kill()
+        if worker.snapshot is not None:
+            self.snapshots.released(worker.snapshot)
+        self.snapshots.collect()
 
     def run(self, request: dict, limit: float) -> dict:
         """Run `request` (see graph.query_worker) and return the worker's answer; a 503 if it
         does not finish within `limit` seconds, counting the wait for a free worker."""
         deadline = time.monotonic() + limit
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise _stopped(limit, "every query process was busy") from None
+        worker = self._take(limit)
         if worker.process.poll() is not None:  # it died while idle (killed from outside)
             log.warning("query process %d had ended; starting another", worker.process.pid)
             worker = self._restart(worker)
@@ -146,17 +183,20 @@ class QueryRunner:
             ) from None
         finally:
             if worker is not None:
-                self._idle.put(worker)
+                self._give_back(worker)
 
     def _replace(self, worker: Worker) -> None:
-        """Kill a worker and put a new one in the pool."""
-        self._idle.put(self._restart(worker))
+        """Kill a worker (stopped at the limit, or dead); a new one takes its place if the pool
+        is short of its usual number."""
+        self._retire(worker)
+        if self._idle.qsize() < self.workers:
+            self._idle.put(Worker.start())
+        else:
+            with self._count_lock:
+                self._started -= 1
 
     def _restart(self, worker: Worker) -> Worker:
-        worker.kill()
-        if worker.snapshot is not None:
-            self.snapshots.released(worker.snapshot)
-        self.snapshots.collect()
+        self._retire(worker)
         return Worker.start()
 
     def close(self) -> None:
@@ -177,12 +217,13 @@ def _stopped(limit: float, what: str) -> HTTPError:
     )
 
 
-def raise_for(answer: dict, max_bytes: int) -> dict:
+def raise_for(answer: dict, max_bytes: int, query: str | None = None) -> dict:
     """The worker's answer, or the error it reports as the project's exception."""
     if answer["ok"]:
         return answer
     if answer["error"] == "syntax":
-        raise QuerySyntaxError.from_parser(SyntaxError(answer["message"]), "SPARQL query")
+        error = SyntaxError(answer["message"])
+        raise QuerySyntaxError.from_parser(error, "SPARQL query", query)
     if answer["error"] == "too-large":
         raise HTTPError(413, f"the result is over the limit of {max_bytes} bytes: add a LIMIT")
     log.error("query failed: %s", answer["message"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from endpoint.errors import HTTPError
+from endpoint.errors import HTTPError, no_content
 from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
 from endpoint.protocol import _chosen, authorise, maintainer, settings, store, writing
+from graph.errors import InvalidInput
+from graph.files import rdf_format
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
 
@@ -22,7 +25,11 @@ CONTENT_TYPES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "text/n3": ox.RdfFormat.N3,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
 }
+#: What clients send for a file whose type they do not know (curl -F, browsers).
+UNTYPED = ("", "application/octet-stream")
 
 
 def _target() -> tuple[str | None, bool]:
@@ -40,12 +47,10 @@ def _target() -> tuple[str | None, bool]:
 
 
 def _quads(graph: str | None) -> list[ox.Quad]:
-    raw = store().raw
-    if graph is not None:
-        return list(raw.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-    if settings().plain:
-        return list(raw.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    return list(raw.quads_for_pattern(None, None, None, None))
+    """The graph's quads; for ?default, the graph that ?default writes: the store's default
+    graph with --plain, the updates graph otherwise (where writes without a graph go), so that
+    a GET ?default returns what a PUT ?default put."""
+    return list(store().raw.quads_for_pattern(None, None, None, _write_home(graph)))
 
 
 def _exists(graph: str | None) -> bool:
@@ -73,27 +78,50 @@ def read(direct_graph: str | None = None) -> Response:
     return response
 
 
-def _payload(home: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+def _payload(home: ox.NamedNode | ox.DefaultGraph, dataset: bool = False) -> list[ox.Quad]:
+    """The request's RDF (a body, or the files of a multipart form) as quads in `home`. With
+    `dataset` (a POST to the store itself), N-Quads and TriG keep their named graphs; into
+    one graph, only their default graph may hold triples."""
     if request.mimetype == "multipart/form-data":
         quads = []
         for upload in request.files.values():
-            quads += _parse(upload.read(), upload.mimetype, home)
+            fmt = _format(upload.mimetype, upload.filename)
+            quads += _parse(upload.read(), fmt, home, dataset, upload.filename)
         return quads
-    return _parse(request.get_data(), request.mimetype, home)
+    return _parse(request.get_data(), _format(request.mimetype), home, dataset)
 
 
-def _parse(data: bytes, mimetype: str, home) -> list[ox.Quad]:
-    fmt = CONTENT_TYPES.get(mimetype)
-    if fmt is None:
-        known = ", ".join(CONTENT_TYPES)
-        raise HTTPError(
-            415, f"unsupported Content-Type {mimetype or '(none)'!r}: send one of {known}"
-        )
+def _format(mimetype: str, filename: str | None = None) -> ox.RdfFormat:
+    """The format a body or a file is in: its Content-Type, or the file name's extension when
+    the type is missing (curl -F f=@x.nt sends none)."""
+    if mimetype in CONTENT_TYPES:
+        return CONTENT_TYPES[mimetype]
+    if mimetype in UNTYPED and filename:
+        try:
+            return rdf_format(Path(filename))
+        except InvalidInput as error:
+            raise HTTPError(415, f"{error}; or give the part a Content-Type") from None
+    known = ", ".join(CONTENT_TYPES)
+    raise HTTPError(415, f"unsupported Content-Type {mimetype or '(none)'!r}: send one of {known}")
+
+
+def _parse(
+    data: bytes, fmt: ox.RdfFormat, home, dataset: bool, filename: str | None = None
+) -> list[ox.Quad]:
+    where = f" ({filename})" if filename else ""
     try:
-        triples = list(ox.parse(data, format=fmt, base_iri=request.base_url))
+        quads = list(ox.parse(data, format=fmt, base_iri=request.base_url))
     except SyntaxError as error:
-        raise HTTPError(400, f"the RDF payload does not parse: {error}") from None
-    return [ox.Quad(t.subject, t.predicate, t.object, home) for t in triples]
+        raise HTTPError(400, f"the RDF payload{where} does not parse: {error}") from None
+    named = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+    if named and not dataset:
+        raise HTTPError(
+            400,
+            f"the payload{where} holds named graphs ({named[0].graph_name}, ...): a graph is "
+            "written with triples; POST a dataset to /store itself to keep its graphs",
+        )
+    return [q if dataset and q in named else ox.Quad(q.subject, q.predicate, q.object, home)
+            for q in quads]  # fmt: skip
 
 
 def _write_home(graph: str | None):
@@ -130,21 +158,32 @@ def write() -> Response:
     if request.method == "PUT":
         removed = list(store().raw.quads_for_pattern(None, None, None, home))
     _apply(Changes(removed=removed, added=added))
-    return Response(status=204 if existed else 201)
+    return no_content() if existed else Response(status=201)
 
 
 def _create() -> Response:
-    """POST to the Graph Store itself: a new graph, named by the server, at a URL that
-    identifies it directly (Graph Store Protocol, 5.5)."""
-    graph = f"{request.host_url}graphs/{uuid.uuid4().hex}"
-    _apply(Changes(added=_payload(ox.NamedNode(graph))))
-    return Response(status=201, headers={"Location": graph})
+    """POST to the Graph Store itself. A dataset (N-Quads, TriG) is added graph by graph;
+    anything else becomes a new graph named by the server (Graph Store Protocol, 5.5):
+    `<base IRI>graphs/ID`, from the configured base IRI (never from the request's Host, which
+    the client chooses); the Location is that IRI, and this server serves it at /graphs/ID
+    (as it serves `<base IRI>id/NAME` at /id/NAME)."""
+    if _format(request.mimetype).supports_datasets and request.mimetype != "multipart/form-data":
+        _apply(Changes(added=_payload(_write_home(None), dataset=True)))
+        return no_content()
+    name = uuid.uuid4().hex
+    _apply(Changes(added=_payload(ox.NamedNode(created_graph(name)))))
+    return Response(status=201, headers={"Location": created_graph(name)})
+
+
+def created_graph(name: str) -> str:
+    """The IRI of a graph the server named: under the configured base IRI."""
+    return f"{settings().base_iri}graphs/{name}"
 
 
 @bp.route("/graphs/<name>", methods=["GET", "HEAD"])
 def direct(name: str) -> Response:
     """A graph created by POST to the store, identified directly by its URL."""
-    return read(f"{request.host_url}graphs/{name}")
+    return read(created_graph(name))
 
 
 @bp.route("/store", methods=["DELETE"])
@@ -155,4 +194,4 @@ def delete() -> Response:
         raise HTTPError(404, f"no graph <{graph}> in this store")
     home = _write_home(graph)
     _apply(Changes(removed=list(store().raw.quads_for_pattern(None, None, None, home))), graph)
-    return Response(status=204)
+    return no_content()

@@ -15,7 +15,15 @@ from graph.reasoner import Reasoner
 from graph.sources import LINKS_FILE, Source, parse_file
 from graph.store import KnowledgeStore, StoreLocation
 from graph.validate import validate_sources
-from ontology import INFERRED_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, VOCABULARY_FILES
+from ontology import (
+    CLAIM,
+    GRAPH,
+    INFERRED_GRAPH,
+    LINKS_GRAPH,
+    ONTOLOGY_GRAPH,
+    VOCABULARY_FILES,
+    WORK_GRAPHS,
+)
 
 #: Called with a step's description as the build moves on; the CLI shows it as progress.
 StepCallback = Callable[[str], None]
@@ -23,10 +31,12 @@ StepCallback = Callable[[str], None]
 
 @dataclass
 class BuildReport:
-    """What a build loaded: the number of quads per named graph."""
+    """What a build loaded: the number of quads per named graph, and how many of them were
+    written since the last build (by `update` or over HTTP) and kept."""
 
     store: Path | None
     graphs: dict[str, int] = field(default_factory=dict)
+    kept: int = 0
 
     @property
     def total(self) -> int:
@@ -39,9 +49,13 @@ def build_steps(sources: list[Source]) -> int:
 
 
 def load_into(
-    store: KnowledgeStore, sources: list[Source], step: StepCallback = lambda _: None
+    store: KnowledgeStore,
+    sources: list[Source],
+    step: StepCallback = lambda _: None,
+    kept: list[ox.Quad] = (),
 ) -> BuildReport:
-    """Validate the sources and load them with the ontology into `store` (which should be empty)."""
+    """Validate the sources and load them with the ontology into `store` (which should be
+    empty), with `kept`: quads written since the last build, reasoned over like the rest."""
     step("validating sources")
     violations = validate_sources(sources)
     if violations:
@@ -57,6 +71,10 @@ def load_into(
         store.add(quads)
     step("loading the Wikidata links")
     _load(store, report, LINKS_GRAPH, parse_file(LINKS_FILE, ox.RdfFormat.TURTLE))
+    if kept:
+        step(f"keeping {len(kept)} quads written since the last build")
+        store.add(kept)
+        report.kept = len(kept)
     step("reasoning")
     reasoner = Reasoner(store.raw, [*store.asserted_graphs(), ONTOLOGY_GRAPH], INFERRED_GRAPH)
     report.graphs[INFERRED_GRAPH] = reasoner.materialise().inferred
@@ -65,21 +83,51 @@ def load_into(
 
 
 def build(
-    location: StoreLocation, sources: list[Source], step: StepCallback = lambda _: None
+    location: StoreLocation,
+    sources: list[Source],
+    step: StepCallback = lambda _: None,
+    keep_writes: bool = True,
 ) -> BuildReport:
-    """Build a new store generation from `sources` and make it live only if all went well."""
-    generation = location.new_generation()
-    try:
-        store = KnowledgeStore(ox.Store(str(generation)))
-        report = load_into(store, sources, step)
-        store.flush()
-        del store
-        location.commit(generation)
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
-        raise
+    """Build a new store generation from `sources` and make it live only if all went well.
+
+    Writes made since the last build (by `update` or over HTTP: the updates graph, graphs a
+    client created, the default graph) are carried into the new generation unless
+    `keep_writes` is false; the graphs the build makes from the files (the ontology, the
+    links, each source's claims and provenance, the inferred graph) are made anew. Refused
+    while another process (a running server) holds the store: it could acknowledge a write
+    that the new generation would not have."""
+    with location.lock("a build"):
+        kept = written_since_build(location) if keep_writes else []
+        generation = location.new_generation()
+        try:
+            store = KnowledgeStore(ox.Store(str(generation)))
+            report = load_into(store, sources, step, kept)
+            store.flush()
+            del store
+            location.commit(generation)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
     report.store = location.root
     return report
+
+
+def is_built_graph(name: str) -> bool:
+    """Whether `build` makes this graph from the files (so it is not a write to keep)."""
+    built = (ONTOLOGY_GRAPH, INFERRED_GRAPH, LINKS_GRAPH)
+    return name in built or name.startswith((CLAIM, GRAPH + "source/", WORK_GRAPHS))
+
+
+def written_since_build(location: StoreLocation) -> list[ox.Quad]:
+    """The quads of the live store that no build made: what `update` and HTTP writes added."""
+    if not location.exists():
+        return []
+    store = KnowledgeStore.open(location, read_only=True)
+    return [
+        quad
+        for quad in store.raw
+        if not (isinstance(quad.graph_name, ox.NamedNode) and is_built_graph(quad.graph_name.value))
+    ]
 
 
 def _vocabulary_quads() -> list[ox.Quad]:

@@ -27,16 +27,32 @@ class QuerySyntaxError(InvalidInput):
         self.column = column
 
     @classmethod
-    def from_parser(cls, error: SyntaxError, what: str = "SPARQL") -> QuerySyntaxError:
-        """Wrap pyoxigraph's SyntaxError, whose message reads 'error at LINE:COLUMN: ...'."""
+    def from_parser(
+        cls, error: SyntaxError, what: str = "SPARQL", source: str | None = None
+    ) -> QuerySyntaxError:
+        """Wrap pyoxigraph's SyntaxError, whose message reads 'error at LINE:COLUMN: ...';
+        `source`, the text that failed, lets an undeclared prefix be named."""
         text = str(error)
         found = re.search(r"at (\d+):(\d+): (.*)", text, re.S)
         if found:
             line, column, detail = int(found[1]), int(found[2]), _shorten(found[3])
+            if "Prefix not found" in found[3]:
+                detail = _undeclared_prefix(source, line, column)
             return cls(
                 f"{what} syntax error at line {line}, column {column}: {detail}", line, column
             )
         return cls(f"{what} syntax error: {text}")
+
+
+def _undeclared_prefix(source: str | None, line: int, column: int) -> str:
+    """'the prefix foo: is not declared', naming the prefixed name the parser stopped after."""
+    lines = (source or "").splitlines()
+    before = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""
+    name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", before.rstrip())
+    if name is None:
+        return "a prefix is not declared: add a PREFIX declaration"
+    prefix = (name[1] or "") + ":"
+    return f"the prefix {prefix} (in {name[0]}) is not declared: add PREFIX {prefix} <...>"
 
 
 def _shorten(detail: str, limit: int = 160) -> str:
@@ -69,6 +85,10 @@ class StoreUnavailable(AllianceKGError):
     """The store exists but cannot be opened: locked by another writer, damaged, or unreadable."""
 
     status = 503
+
+
+class StoreInUse(StoreUnavailable):
+    """Another process (a running server, a build, an update) holds the store for writing."""
 
 
 class UnknownQuery(AllianceKGError):

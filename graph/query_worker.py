@@ -57,24 +57,11 @@ def write_message(stream: BinaryIO, message: dict) -> None:
     stream.flush()
 
 
-def query_options(dataset: dict, prefixes: dict[str, str], query: str) -> dict:
-    """pyoxigraph's query options for a dataset given as plain data (see KnowledgeStore.dataset),
-    with those of the predeclared `prefixes` that the query may use: pyoxigraph spends a few
-    microseconds on each one given, as much as a small query's evaluation for a dozen."""
-    options: dict = {"prefixes": {p: iri for p, iri in prefixes.items() if f"{p}:" in query}}
-    if dataset.get("default_graph") is not None:
-        options["default_graph"] = [ox.NamedNode(g) for g in dataset["default_graph"]]
-    elif dataset.get("union"):
-        options["use_default_graph_as_union"] = True
-    if dataset.get("named_graphs") is not None:
-        options["named_graphs"] = [ox.NamedNode(g) for g in dataset["named_graphs"]]
-    return options
-
-
 def run(store: ox.Store, request: dict) -> dict:
     """Evaluate one query and serialise its result; never raises."""
     try:
-        options = query_options(request["dataset"], request["prefixes"], request["query"])
+        dataset = request["dataset"]  # a graph.dataset.QueryDataset
+        options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
         results = store.query(request["query"], **options)
         buffer = io.BytesIO()
         if isinstance(results, ox.QueryTriples):

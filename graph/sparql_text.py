@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from graph.errors import InvalidInput
+
 IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 WORD = re.compile(r"[A-Za-z0-9_?$:\-.\u00C0-\uFFFF]+")
 
@@ -137,6 +139,38 @@ WORDS_ANYWHERE = re.compile(
 )
 
 
+#: Brackets, found by the lexical rules of WORDS_ANYWHERE: comments, strings and IRIs are
+#: stepped over as wholes.
+BRACKETS = re.compile(
+    WORDS_ANYWHERE.pattern.replace(rf"|({WORD.pattern})", r"|([{}()\[\]])"), re.DOTALL
+)
+#: How deeply groups, expressions and lists may nest. pyoxigraph's parser and evaluator
+#: recurse once per level, and a few hundred levels overflow a thread's stack: the process
+#: dies. Hand-written queries stay far below this.
+MAX_NESTING = 64
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of braces, parentheses and brackets outside strings and IRIs."""
+    depth = deepest = 0
+    for bracket in BRACKETS.findall(text):
+        if bracket in ("{", "(", "["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket:
+            depth -= 1
+    return deepest
+
+
+def check_nesting(text: str, what: str = "query") -> None:
+    """Refuse, as bad input, a text nested deeper than the engine can parse safely."""
+    if len(text) > MAX_NESTING * 2 and (depth := nesting_depth(text)) > MAX_NESTING:
+        raise InvalidInput(
+            f"the {what} nests groups, expressions or lists {depth} levels deep; "
+            f"this server takes at most {MAX_NESTING}"
+        )
+
+
 @lru_cache(maxsize=1024)
 def all_words(text: str) -> frozenset[str]:
     """Every keyword or name of the text, at any depth of braces, upper-cased. Kept for the
@@ -151,6 +185,11 @@ def query_form(text: str) -> str | None:
         if token.kind == "word" and token.upper in QUERY_FORMS:
             return token.upper
     return None
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether a query names its own dataset (FROM or FROM NAMED)."""
+    return "FROM" in top_level_words(text)
 
 
 def top_level_words(text: str) -> list[str]:

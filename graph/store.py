@@ -8,6 +8,7 @@ store as it was.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -18,8 +19,15 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from graph.errors import InvalidInput, QuerySyntaxError, StoreNotFound, StoreUnavailable
-from graph.query_worker import query_options
+from graph.dataset import QueryDataset
+from graph.errors import (
+    InvalidInput,
+    QuerySyntaxError,
+    StoreInUse,
+    StoreNotFound,
+    StoreUnavailable,
+)
+from graph.sparql_text import check_nesting, has_dataset_clause
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
@@ -37,11 +45,69 @@ def default_store_path() -> Path:
     return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
 
+class WriterLock:
+    """The right to write a store location, held by one process at a time: a running server
+    (for as long as it runs), `build`, `load` or `update`. An exclusive `flock` on a file in the
+    location, released by the kernel when the process ends, so a killed writer never leaves it
+    behind; the file names the holder's pid and what it is, for the message of whoever waits."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> WriterLock:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+
 @dataclass(frozen=True)
 class StoreLocation:
-    """A directory of store generations with a `current` symlink to the live one."""
+    """A directory of store generations with a `current` symlink to the live one.
+
+    The root is made absolute once, here: query processes and servers run in other working
+    directories, and a relative path would name another place there."""
 
     root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(os.path.abspath(self.root)))
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "writer.lock"
+
+    def lock(self, holder: str) -> WriterLock:
+        """Take the writer lock, or raise StoreInUse naming the process that holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreInUse(
+                f"the store at {self.root} is in use by {self.holder()}: stop it first"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {holder}\n".encode())
+        return WriterLock(fd)
+
+    def holder(self) -> str:
+        """Who holds the writer lock, as the holder wrote it: 'a running server (pid 123)'."""
+        try:
+            pid, _, what = self.lock_file.read_text().strip().partition(" ")
+        except OSError:
+            return "another process"
+        return f"{what or 'another process'} (pid {pid})"
+
+    def check_free(self) -> None:
+        """Raise StoreInUse if some process holds the writer lock now."""
+        self.lock("a check").release()
 
     @property
     def current(self) -> Path:
@@ -55,6 +121,14 @@ class StoreLocation:
         path = self.root / f"generation-{time.time_ns()}"
         path.mkdir()
         return path
+
+    def create_empty(self) -> None:
+        """Make an empty store the live one (a plain server starts on an empty directory)."""
+        generation = self.new_generation()
+        store = ox.Store(str(generation))
+        store.flush()
+        del store
+        self.commit(generation)
 
     def commit(self, generation: Path) -> None:
         """Make `generation` the live store in one atomic step, then drop the older ones."""
@@ -138,55 +212,54 @@ class KnowledgeStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> QueryResults:
-        """Run a SPARQL query.
-
-        Its default graph is the union of the view's graphs, or exactly `default_graphs` if given,
-        or (view None, as a plain SPARQL store) the store's own default graph. The project's
-        prefixes are predeclared, so queries may use `akg:`, `id:` and the rest without PREFIX.
-        """
-        options = query_options(self.dataset(view, default_graphs, named_graphs), PREFIXES, sparql)
+        """Run a SPARQL query on the dataset `dataset()` gives. The project's prefixes are
+        predeclared, so queries may use `akg:`, `id:` and the rest without PREFIX."""
+        check_nesting(sparql)
+        dataset = self.dataset(view, default_graphs, named_graphs, sparql)
         try:
-            return self._store.query(sparql, **options)
+            return self._store.query(sparql, **dataset.options(PREFIXES, sparql))
         except SyntaxError as error:
-            raise QuerySyntaxError.from_parser(error, "SPARQL query") from None
+            raise QuerySyntaxError.from_parser(error, "SPARQL query", sparql) from None
 
     def dataset(
         self,
         view: DatasetView | None = "all",
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-    ) -> dict:
-        """A query's dataset as plain data: `default_graph` (graph IRIs) or `union` (every
-        graph), and `named_graphs`; no key for the store's own default graph and all its graphs.
-        Raises InvalidInput for a graph name that is not an IRI."""
-        dataset: dict = {}
-        if default_graphs is not None:
-            dataset["default_graph"] = [
-                g.value for g in _graph_names(default_graphs, "default-graph-uri")
-            ]
-        elif view == "all":
-            dataset["union"] = True
-        elif view is not None:
-            dataset["default_graph"] = self.view_graphs(view)
-        if named_graphs is not None:
-            dataset["named_graphs"] = [
-                g.value for g in _graph_names(named_graphs, "named-graph-uri")
-            ]
-        return dataset
+        sparql: str | None = None,
+    ) -> QueryDataset:
+        """A query's dataset. `default_graphs` and `named_graphs` (the protocol's parameters)
+        set it exactly; else a query's own FROM and FROM NAMED do; else the view: `all`, the
+        union of every graph; `asserted`, `inferred` or `ontology`, those graphs alone, as the
+        default graph and as the named graphs; None (a plain SPARQL store), the store's own
+        default graph and every named graph. Raises InvalidInput for a name that is no IRI."""
+        default = _graph_names(default_graphs, "default-graph-uri")
+        named = _graph_names(named_graphs, "named-graph-uri")
+        if default is not None or named is not None:
+            return QueryDataset(default, named)
+        if view is None or (sparql is not None and has_dataset_clause(sparql)):
+            return QueryDataset()
+        if view == "all":
+            return QueryDataset(union=True)
+        graphs = tuple(self.view_graphs(view))
+        return QueryDataset(graphs, graphs)
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update in one transaction."""
+        check_nesting(sparql, "update")
         try:
             self._store.update(sparql, prefixes=PREFIXES)
         except SyntaxError as error:
-            raise QuerySyntaxError.from_parser(error, "SPARQL update") from None
+            raise QuerySyntaxError.from_parser(error, "SPARQL update", sparql) from None
 
     def flush(self) -> None:
         self._store.flush()
 
 
-def _graph_names(names: list[str], what: str) -> list[ox.NamedNode]:
+def _graph_names(names: list[str] | None, what: str) -> tuple[str, ...] | None:
+    if names is None:
+        return None
     try:
-        return [ox.NamedNode(name) for name in names]
+        return tuple(ox.NamedNode(name).value for name in names)
     except ValueError as error:
         raise InvalidInput(f"{what} is not a valid IRI: {error}") from None

@@ -37,14 +37,26 @@ def display(term: object) -> str:
     return compact(term)
 
 
+#: IRI schemes written without `//` that a bare term may use (anything else before a colon
+#: that is not a known prefix is taken for a mistyped prefix).
+BARE_SCHEMES = frozenset({"urn", "mailto", "tag", "data", "did", "doi", "info", "geo", "tel"})
+
+
 def expand_iri(text: str) -> ox.NamedNode:
     """An IRI from `<http://...>`, `http://...` or a prefixed name such as `id:Japan`."""
     text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
+    bracketed = text.startswith("<") and text.endswith(">")
+    if bracketed:
         text = text[1:-1]
     prefix, colon, local = text.partition(":")
     if colon and prefix in PREFIXES and not local.startswith("//"):
         text = PREFIXES[prefix] + local
+    elif colon and not bracketed and not local.startswith("//") and prefix not in BARE_SCHEMES:
+        known = ", ".join(f"{name}:" for name in PREFIXES)
+        raise InvalidInput(
+            f"unknown prefix {prefix + ':'!r} in {text!r} (known prefixes: {known}); "
+            "write a full IRI in <...>"
+        )
     try:
         node = ox.NamedNode(text)
     except ValueError as error:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from graph.errors import InvalidInput, QuerySyntaxError
-from graph.sparql_text import Token, tokens
+from graph.sparql_text import Token, check_nesting, tokens
 from ontology import INFERRED_GRAPH, PREFIXES, UPDATES_GRAPH
 
 GRAPH_KEYWORDS = ("DEFAULT", "NAMED", "ALL")
@@ -170,7 +170,7 @@ class UpdatePlanner:
         try:
             return list(self.store.query(query, prefixes=PREFIXES, **options))
         except SyntaxError as error:
-            raise QuerySyntaxError.from_parser(error, "SPARQL update") from None
+            raise QuerySyntaxError.from_parser(error, "SPARQL update", query) from None
 
     def _expand_removal(self, quads: list[ox.Quad]) -> list[ox.Quad]:
         """A removal from the default graph removes the triple from every asserted graph."""
@@ -240,10 +240,11 @@ class UpdatePlanner:
 
 def split_operations(text: str) -> list[Operation]:
     """Split a request into operations, after pyoxigraph has checked its syntax."""
+    check_nesting(text, "update")
     try:
         ox.Store().update(text, prefixes=PREFIXES)
     except SyntaxError as error:
-        raise QuerySyntaxError.from_parser(error, "SPARQL update") from None
+        raise QuerySyntaxError.from_parser(error, "SPARQL update", text) from None
     except Exception:  # a valid update may still fail on an empty store (e.g. LOAD)
         pass
     operations, current, prologue = [], [], _declared_prefixes()

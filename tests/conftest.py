@@ -122,6 +122,8 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, sources: list[Source]):
-    running = start_server(tmp_path_factory.mktemp("server"), sources)
+    running = start_server(
+        tmp_path_factory.mktemp("server"), sources, "--max-upload-bytes", "1500000"
+    )
     yield running
     stop_server(running)

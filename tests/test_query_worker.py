@@ -8,6 +8,7 @@ import threading
 
 import pyoxigraph as ox
 
+from graph.dataset import QueryDataset
 from graph.query_worker import read_message, run, write_message
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -56,7 +57,7 @@ def test_queries_use_the_predeclared_prefixes_they_name_and_their_own_over_them(
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode(RDF + "type"), ox.NamedNode("urn:C")))
     request = {
-        "dataset": {},
+        "dataset": QueryDataset(),
         "prefixes": {"rdf": RDF, "ex": "urn:"},
         "solutions_type": "text/csv",
         "graph_type": "text/turtle",

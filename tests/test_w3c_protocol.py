@@ -280,14 +280,18 @@ def test_gsp_post_multipart_form_data(server):
 
 
 def test_gsp_post_creates_a_new_graph(server):
-    response = requests.post(server.url + "/store", data=PERSON, timeout=30,
-                             headers={**server.auth, **TURTLE})  # fmt: skip
-    assert response.status_code == 201
-    location = response.headers["Location"]
-    assert location.startswith(server.url + "/graphs/")
-    fetched = requests.get(location, headers={"Accept": "text/turtle"}, timeout=30)
-    assert fetched.status_code == 200 and "Alice" in fetched.text
-    assert ask(server, f'ASK {{ GRAPH <{location}> {{ ?s ?p "Alice" }} }}')
+    """The new graph is named under the configured base IRI, whatever Host the client sends
+    (it chooses it), and is served here at /graphs/ID, as /id/NAME is for the base's id/."""
+    for host in ({}, {"Host": "evil.example"}):
+        response = requests.post(server.url + "/store", data=PERSON, timeout=30,
+                                 headers={**server.auth, **TURTLE, **host})  # fmt: skip
+        assert response.status_code == 201
+        location = response.headers["Location"]
+        assert location.startswith("https://w3id.org/alliance-kg/graphs/"), location
+        assert ask(server, f'ASK {{ GRAPH <{location}> {{ ?s ?p "Alice" }} }}')
+        local = server.url + "/graphs/" + location.rsplit("/", 1)[1]
+        fetched = requests.get(local, headers={"Accept": "text/turtle"}, timeout=30)
+        assert fetched.status_code == 200 and "Alice" in fetched.text
 
 
 def test_gsp_head_on_existing_and_missing_graphs(server):
