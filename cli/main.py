@@ -53,6 +53,24 @@ err = Console(stderr=True)
 class AllianceKG(click.Group):
     """Turns the library's errors into one-line messages; no traceback reaches the user."""
 
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        """Click prints a usage error as a usage block; it is one line here too."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "alliance-kg"
+            click.echo(f"error: {error.format_message()} (see {command} --help)", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.exceptions.Abort:
+            click.echo("interrupted; nothing was changed", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)

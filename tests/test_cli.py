@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,70 @@ def test_the_installed_console_script_runs_without_traceback(built):
     assert done.returncode == 1
     assert done.stderr.startswith("error: SPARQL query syntax error at line 1")
     assert "Traceback" not in done.stderr
+
+
+# Errors a new user meets: each is one line and a non-zero exit.
+
+
+def installed(*args, **kwargs) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("alliance-kg")
+    return subprocess.run([script, *map(str, args)], capture_output=True, timeout=120, **kwargs)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    text = result.stderr.decode().strip()
+    assert "Traceback" not in text and text.count("\n") == 0, text
+    return text
+
+
+def test_unwritable_outputs_are_one_line_errors(built, tmp_path):
+    store = ["--store", built.root]
+    text = one_line_error(installed("export", *store, "-o", "/no/such/dir/x.nq"))
+    assert "/no/such/dir/x.nq" in text
+    (tmp_path / "d.nt").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    ontology = ["--ontology", "ontology/alliance.ttl"]
+    one_line_error(installed("reason", *ontology, tmp_path / "d.nt", "-o", "/no/such/dir/x.nt"))
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            [Path(sys.executable).with_name("alliance-kg"), "query", *store, "alliance-members"],
+            stdout=full, stderr=subprocess.PIPE, timeout=120,
+        )  # fmt: skip
+    assert "No space left on device" in one_line_error(result)
+    assert "99999" in one_line_error(installed("serve", *store, "--port", "99999"))
+
+
+def test_explain_of_a_triple_that_does_not_hold_fails(built):
+    result = installed("explain", "--store", built.root, "id:Japan", "akg:alliedWith", "id:Japan")
+    assert result.returncode != 0
+    assert "does not hold" in result.stderr.decode()
+
+
+def test_an_unknown_prefix_is_named_not_taken_for_an_iri(built):
+    result = installed("explain", "--store", built.root, "id:Japan", "akgg:alliedWith", "id:US")
+    assert "unknown prefix 'akgg:'" in one_line_error(result)
+    bracketed = installed(
+        "explain", "--store", built.root, "id:Japan", "<akgg:alliedWith>", "id:United_States"
+    )
+    assert "does not hold" in bracketed.stderr.decode()  # a full IRI, taken as written
+
+
+def test_an_undeclared_prefix_in_a_query_is_named(built):
+    result = installed("query", "--store", built.root, "--sparql", "SELECT * { ?s nope:p ?o }")
+    text = one_line_error(result)
+    assert "the prefix nope: (in nope:p) is not declared" in text and "column" in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_json_and_xml_output_end_with_a_newline(built, fmt):
+    result = run_cli("query", "--store", built.root, "--sparql", "ASK {}", "--format", fmt)
+    assert result.stdout.endswith("\n") and not result.stdout.endswith("\n\n")
+
+
+def test_load_needs_a_store_and_refuses_a_reasoning_store(built, tmp_path):
+    (tmp_path / "x.nt").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    assert installed("load", tmp_path / "x.nt").returncode == 2  # --store is required
+    copy = tmp_path / "copy"
+    shutil.copytree(built.root, copy, symlinks=True)
+    text = one_line_error(installed("load", "--store", copy, tmp_path / "x.nt"))
+    assert "reasoning store" in text and "alliance-kg update" in text
