@@ -333,9 +333,7 @@ def queries_command() -> None:
 
     table = Table("name", "summary", "parameters", box=None, pad_edge=False)
     for name, saved in load_saved_queries(QUERIES_DIR).items():
-        parameters = ", ".join(
-            f"{p.name}{'' if p.required else '?'} ({p.describe_type()})" for p in saved.parameters
-        )
+        parameters = ", ".join(info.summary() for info in saved.parameter_info())
         table.add_row(name, saved.summary, parameters)
     _stdout_console().print(table)
 

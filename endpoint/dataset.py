@@ -66,7 +66,7 @@ def void() -> Response:
         triples.append(ox.Triple(dataset, node(DCTERMS + "source"), row["doc"]))
     for selection in DUMP_SELECTIONS:
         for extension in DUMP_FORMATS:
-            dump = node(f"{base}/dumps/{selection}.{extension}.gz")
+            dump = node(f"{base}/dumps/{selection}.{extension}")
             triples.append(ox.Triple(dataset, node(VOID + "dataDump"), dump))
     media = negotiate(request.headers.get("Accept"), GRAPH_TYPES, GRAPH_TYPES[0])
     if media is None:
@@ -81,31 +81,54 @@ def void() -> Response:
 @bp.route("/dumps/")
 def dumps_index() -> Response:
     links = "".join(
-        f'<li>{selection}: ' + " ".join(
-            f'<a href="/dumps/{selection}.{ext}.gz">{ext}</a>' for ext in DUMP_FORMATS
+        f"<li>{selection}: " + " ".join(
+            f'<a href="/dumps/{selection}.{ext}.gz">{ext}.gz</a>' for ext in DUMP_FORMATS
         ) + "</li>"
         for selection in DUMP_SELECTIONS
     )  # fmt: skip
     text = (
-        "<p>The dataset as gzip-compressed files: everything, the asserted facts (with the "
-        "ontology and the claims' provenance), or the inferred triples.</p>"
+        "<p>The dataset as files: everything (the ontology, the asserted facts, the claims' "
+        "provenance and the inferred triples), the asserted facts and the claims' provenance "
+        "alone (without the ontology), or the inferred triples alone.</p>"
+        "<p>Each <code>.gz</code> file is gzip-compressed (<code>application/gzip</code>). The "
+        "same URL without <code>.gz</code> gives the data itself, for RDF clients that fetch a "
+        "URL (rdflib, Jena): <code>/dumps/all.nq</code>, compressed in transit for clients that "
+        "send <code>Accept-Encoding: gzip</code>.</p>"
     )
     return page("Dumps", f"{text}<ul>{links}</ul>")
 
 
-@bp.route("/dumps/<selection>.<extension>.gz")
-def dump(selection: str, extension: str) -> Response:
+def _dump_bytes(selection: str, extension: str) -> bytes:
     if selection not in DUMP_SELECTIONS or extension not in DUMP_FORMATS:
-        known = f"{'|'.join(DUMP_SELECTIONS)}.{'|'.join(DUMP_FORMATS)}.gz"
+        known = f"{'|'.join(DUMP_SELECTIONS)}.{'|'.join(DUMP_FORMATS)}[.gz]"
         raise HTTPError(404, f"no such dump: /dumps/ offers {known}")
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as stream:
-        export(store(), selection, extension, stream)
+    export(store(), selection, extension, buffer)
+    return buffer.getvalue()
+
+
+@bp.route("/dumps/<selection>.<extension>.gz")
+def dump_file(selection: str, extension: str) -> Response:
+    """A gzip file, labelled as one: saved as it is by curl and browsers."""
+    data = gzip.compress(_dump_bytes(selection, extension), mtime=0)
+    name = f"{selection}.{extension}.gz"
     return Response(
-        buffer.getvalue(),
-        mimetype=DUMP_FORMATS[extension],
-        headers={"Content-Disposition": f"attachment; filename={selection}.{extension}.gz"},
+        data,
+        mimetype="application/gzip",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
     )
+
+
+@bp.route("/dumps/<selection>.<extension>")
+def dump(selection: str, extension: str) -> Response:
+    """The dump as RDF in its own media type, for clients that parse what a URL gives them;
+    gzip-encoded in transit when the client accepts it."""
+    data = _dump_bytes(selection, extension)
+    response = Response(data, mimetype=DUMP_FORMATS[extension], headers={"Vary": "Accept-Encoding"})
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(data, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 @bp.route("/ontology")

@@ -134,15 +134,7 @@ def _parameter(query: SavedQuery, parameter: Parameter, choices: list | None) ->
     if choices:
         schema = {**schema, "enum": [_typed(c, schema) for c in choices]}
         generic = schema["enum"][0]
-    description = {
-        "iri": "An IRI, in full (`https://...`, `<...>`) or as a prefixed name with one of "
-        "the project's prefixes (id:, akg:, ...); another prefix is a 400 naming it.",
-        "literal": "A plain string literal.",
-        "integer": "An integer (xsd:integer).",
-        "number": "A decimal number (xsd:decimal).",
-        "lang": f"A string, bound as a literal tagged @{parameter.language}.",
-        "xsd": f"A literal of type {parameter.describe_type()}.",
-    }[parameter.kind]
+    description = parameter.description()
     default = query.defaults.get(parameter.name)
     if default is not None:
         schema = {**schema, "default": _typed(default, schema)}

@@ -48,7 +48,8 @@ DEFAULT_QUERY = (
 #: Pages may load only what this server serves: no request leaves for the internet.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'"
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'self'"
 )
 
 
@@ -99,9 +100,15 @@ and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narro
 def results_page(results, text: str, is_graph: bool = False) -> Response:
     """A page of query results: a boolean, solutions, or (`is_graph`) an iterable of triples."""
     table = results_table(results, is_graph)
+    if is_graph:
+        offered = ("ttl", "nt", "jsonld", "rdfxml")
+    elif isinstance(results, ox.QueryBoolean):
+        offered = ("json", "xml")
+    else:
+        offered = ("json", "xml", "csv", "tsv")
     downloads = " ".join(
         f'<a href="/sparql?{escape(urlencode({"query": text, "format": name}))}">{name}</a>'
-        for name in ("json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
+        for name in offered
     )
     edit = f'<a href="/?{escape(urlencode({"query": text}))}">edit the query</a>'
     body = f"<nav>{edit} download: {downloads}</nav>{table}"

@@ -62,11 +62,24 @@ def cors(response: Response) -> Response:
     return with_cors(request, current_app, response)
 
 
+#: Response headers a page on another origin may read: paging, revalidation, downloads.
+EXPOSED_HEADERS = "ETag, Link, X-Cache, Content-Disposition, Location, Last-Modified, Retry-After"
+
+
 def with_cors(req: Request, app: Flask, response: Response) -> Response:
-    """Reads are open to the configured origin; writes are never opened by CORS."""
+    """Reads are open to the configured origin; writes are never opened by CORS. Every
+    response says its type is what it says (nosniff)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if req.method in ("GET", "HEAD", "OPTIONS") or _is_query_post(req):
         response.headers["Access-Control-Allow-Origin"] = settings(app).cors_origin
-        response.headers["Vary"] = "Accept, Origin"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        response.vary.add("Origin")
+        if req.method == "OPTIONS":  # a preflight, on any route
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Accept, Content-Type, If-None-Match, If-Modified-Since"
+            )
+            response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -84,11 +97,8 @@ def _is_query_post(req: Request) -> bool:
 @bp.route("/sparql", methods=["OPTIONS"])
 @bp.route("/store", methods=["OPTIONS"])
 def preflight() -> Response:
-    response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    """The preflight's headers are added by `with_cors`, as on every route's OPTIONS."""
+    return no_content()
 
 
 # ---------------------------------------------------------------------------- request parsing
@@ -196,11 +206,12 @@ def answer_query(
     text: str,
     dataset: QueryDataset,
     key: tuple[str, ...],
-    rows: bool = False,
+    rows: bool | None = None,
     finish: Callable[[Response], None] | None = None,
 ) -> Response:
     """The response to a read query, from the answer cache or from a query process;
-    `finish` adds to a fresh response what is cached with it (such as paging links)."""
+    `rows`: whether JSON rows were asked for (None where they are not offered); `finish` adds
+    to a fresh response what is cached with it (such as paging links)."""
 
     def compute() -> Response:
         response = _evaluate(req, app, text, dataset, rows)
@@ -262,12 +273,16 @@ class PageWanted(Exception):
     """The client asked for an HTML page, which only a request in Flask's context can make."""
 
 
-def _evaluate(req: Request, app: Flask, text: str, dataset: QueryDataset, rows: bool) -> Response:
+def _evaluate(
+    req: Request, app: Flask, text: str, dataset: QueryDataset, rows: bool | None
+) -> Response:
     """Run the query in a query process, under the time limit; pyoxigraph writes the result in
     the negotiated format there. HTML pages and JSON rows are made from its JSON or N-Triples."""
-    is_graph = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+    form = query_form(text)
+    is_graph = form in ("CONSTRUCT", "DESCRIBE")
     offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
-    media = offered[0] if rows else _chosen(req, offered, default=offered[0])
+    also = ("rows",) if rows is not None and form == "SELECT" else ()
+    media = offered[0] if rows else _chosen(req, offered, offered[0], also, form)
     if media is HTML and not has_request_context():
         raise PageWanted()
     wire = offered[0] if media is HTML else media
@@ -330,7 +345,23 @@ def writing():
             answer_cache().changed()
 
 
-def _chosen(req: Request, offered: tuple[MediaType, ...], default: MediaType) -> MediaType:
+#: The result forms each format is for, to say why a known format is not offered.
+FORMS_OF = {
+    **{m.name: "SELECT and ASK" for m in RESULT_TYPES},
+    **{m.name: "CONSTRUCT and DESCRIBE" for m in GRAPH_TYPES},
+    "rows": "SELECT queries saved on this server",
+}
+
+
+def _chosen(
+    req: Request,
+    offered: tuple[MediaType, ...],
+    default: MediaType,
+    also: tuple[str, ...] = (),
+    form: str | None = None,
+) -> MediaType:
+    """The media type asked for by `format`/`output` or by Accept, among `offered`; `also`:
+    other format names this request takes (handled by the caller), named in the errors."""
     # `output` is what some clients (SPARQLWrapper, Fuseki users) send, sometimes beside
     # `format`, with a short name or a media type: the first one that fits this result wins.
     requested = list(dict.fromkeys(_values(req, "format") + _values(req, "output")))
@@ -343,8 +374,16 @@ def _chosen(req: Request, offered: tuple[MediaType, ...], default: MediaType) ->
         if media is not None:
             return media
     if requested:
-        known = ", ".join(m.name for m in offered)
-        raise HTTPError(400, f"unknown format {requested[0]!r} for this result: use one of {known}")
+        known = ", ".join([*(m.name for m in offered), *also])
+        name = FORMAT_ALIASES.get(requested[0].lower(), requested[0].lower())
+        result = f"this {form} query's result" if form else "this result"
+        if name in FORMS_OF:
+            raise HTTPError(
+                400,
+                f"format {requested[0]!r} is for {FORMS_OF[name]} results; "
+                f"{result} is offered as {known}",
+            )
+        raise HTTPError(400, f"unknown format {requested[0]!r}: {result} is offered as {known}")
     media = negotiate(req.headers.get("Accept"), offered, default)
     if media is None:
         known = ", ".join(m.mime for m in offered)

@@ -34,15 +34,7 @@ def _describe(saved) -> dict:
         "description": saved.description,
         "tags": list(saved.tags),
         "url": f"/api/queries/{saved.name}",
-        "parameters": [
-            {
-                "name": p.name,
-                "type": p.describe_type(),
-                "required": p.required,
-                "default": saved.defaults.get(p.name),
-            }
-            for p in saved.parameters
-        ],
+        "parameters": [info.to_json() for info in saved.parameter_info()],
     }
 
 

@@ -76,6 +76,47 @@ class Parameter:
             return f"literal@{self.language}"
         return self.kind
 
+    def description(self) -> str:
+        """What the parameter takes, in a sentence."""
+        return {
+            "iri": "An IRI, in full (`https://...`, `<...>`) or as a prefixed name with one of "
+            "the project's prefixes (id:, akg:, ...); another prefix is a 400 naming it.",
+            "literal": "A plain string literal.",
+            "integer": "An integer (xsd:integer).",
+            "number": "A decimal number (xsd:decimal).",
+            "lang": f"A string, bound as a literal tagged @{self.language}.",
+            "xsd": f"A literal of type {self.describe_type()}.",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """One description of a saved query's parameter, the same in the CLI, the JSON listing,
+    the OpenAPI document and the form: a parameter with a default is not required."""
+
+    name: str
+    type: str
+    required: bool
+    default: str | None
+    example: str | None
+    description: str
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "example": self.example,
+            "description": self.description,
+        }
+
+    def summary(self) -> str:
+        """`s (iri, required)`, `p (iri, default akg:dateSigned)`, `o (iri, optional)`."""
+        if self.default is not None:
+            return f"{self.name} ({self.type}, default {self.default})"
+        return f"{self.name} ({self.type}, {'required' if self.required else 'optional'})"
+
 
 def _typed_literal(value: str, datatype: str) -> ox.Literal:
     literal = ox.Literal(value, datatype=ox.NamedNode(datatype))
@@ -119,6 +160,17 @@ class SavedQuery:
     enumerate: tuple[str, ...] = ()
     pagination: int | None = None
     parameters: tuple[Parameter, ...] = ()
+
+    def parameter_info(self) -> list[ParameterInfo]:
+        infos = []
+        for p in self.parameters:
+            default = self.defaults.get(p.name)
+            example = self.examples.get(p.name, default)
+            infos.append(
+                ParameterInfo(p.name, p.describe_type(), p.required and default is None, default,
+                              example, p.description())
+            )  # fmt: skip
+        return infos
 
     def prepare(self, values: dict[str, str], page: int | None = None) -> str:
         """The query text with the given values (and the defaults) bound; for a paginated

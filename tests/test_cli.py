@@ -148,7 +148,11 @@ def test_queries_lists_saved_queries_with_summaries():
     result = run_cli("queries")
     assert "alliance-members" in result.stdout
     assert "Which states are members of the US-Japan alliance?" in result.stdout
-    assert "s (iri), p (iri), o? (literal)" in result.stdout
+    # One description of each parameter: with its default, which a --param leaves in place.
+    assert (
+        "s (iri, default id:US_Japan_Security_Treaty), p (iri, default akg:dateSigned), "
+        "o (literal, optional)" in result.stdout
+    )
 
 
 @pytest.mark.parametrize(("selection", "fmt", "rdflib_format"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -581,10 +582,12 @@ def requests_delete(server, graph):
     )
 
 
-def test_json_errors_are_plain_text(server):
+def test_errors_are_one_line_of_plain_text(server):
     response = server.get("/sparql", params={"query": "SELECT"})
+    assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/plain")
-    json.dumps(response.text)
+    assert response.text.endswith("\n") and response.text.count("\n") == 1
+    assert "syntax error at line 1" in response.text
 
 
 # Linked data and saved queries.
@@ -766,7 +769,7 @@ def test_void_description(server):
     assert graph.value(dataset, void.sparqlEndpoint) == rdflib.URIRef(server.url + "/sparql")
     assert int(graph.value(dataset, void.triples)) > 1500
     dumps = set(graph.objects(dataset, void.dataDump))
-    assert rdflib.URIRef(server.url + "/dumps/asserted.nq.gz") in dumps
+    assert rdflib.URIRef(server.url + "/dumps/asserted.nq") in dumps
     assert (
         dataset,
         rdflib.URIRef("http://purl.org/dc/terms/source"),
@@ -784,12 +787,26 @@ def test_void_description(server):
     ],
 )
 def test_dumps_parse_back(server, selection, extension, fmt):
-
+    """The .gz files are gzip files (saved as they are); the same URL without .gz is the RDF
+    itself, which rdflib reads straight from the URL."""
     response = server.get(f"/dumps/{selection}.{extension}.gz")
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in response.headers
     data = rdflib.Dataset()
     data.parse(data=gzip.decompress(response.content), format=fmt)
-    assert sum(len(g) for g in data.graphs()) > 100
+    size = sum(len(g) for g in data.graphs())
+    assert size > 100
+    fetched = rdflib.Dataset()
+    fetched.parse(f"{server.url}/dumps/{selection}.{extension}")  # format from Content-Type
+    assert sum(len(g) for g in fetched.graphs()) == size
+    compressed = requests.get(
+        f"{server.url}/dumps/{selection}.{extension}",
+        headers={"Accept-Encoding": "gzip"},
+        stream=True,
+        timeout=30,
+    )
+    assert compressed.headers["Content-Encoding"] == "gzip"
     assert "/dumps/all.nq.gz" in server.get("/dumps/").text
     assert server.get("/dumps/everything.zip").status_code == 404
 
@@ -805,3 +822,69 @@ def test_the_ontology_dereferences(server):
         rdflib.RDF.type,
         rdflib.OWL.Ontology,
     ) in graph
+
+
+# What clients receive around the data.
+
+
+def test_the_results_page_offers_only_the_formats_the_result_has(server):
+    for query, offered, absent in [
+        ("SELECT * WHERE { ?s a akg:Alliance }", ["csv", "tsv", "json"], ["ttl", "rdfxml"]),
+        ("CONSTRUCT WHERE { ?s a akg:Alliance }", ["ttl", "nt", "jsonld"], ["csv", "tsv"]),
+        ("ASK { ?s a akg:Alliance }", ["json", "xml"], ["csv", "ttl"]),
+    ]:
+        page = server.get("/sparql", params={"query": query}, headers={"Accept": "text/html"})
+        links = re.findall(r"format=(\w+)", page.text)
+        assert set(offered) <= set(links) and not set(absent) & set(links), (query, links)
+        for name in set(links):
+            response = server.get("/sparql", params={"query": query, "format": name})
+            assert response.status_code == 200, (query, name)
+
+
+def test_format_errors_name_what_this_result_is_offered_as(server):
+    select = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}
+    wrong_form = server.get("/sparql", params={**select, "format": "ttl"})
+    assert wrong_form.status_code == 400
+    assert "'ttl' is for CONSTRUCT and DESCRIBE results" in wrong_form.text
+    assert "json, xml, csv, tsv, html" in wrong_form.text
+    bogus = server.get("/api/queries/alliance-members", params={"format": "bogus"})
+    assert bogus.status_code == 400 and "unknown format 'bogus'" in bogus.text
+    assert "rows" in bogus.text
+    graph = server.get("/api/queries/alliance-members", params={"format": "ttl"})
+    assert graph.status_code == 400 and "rows" in graph.text
+
+
+def test_a_parameter_with_a_default_is_not_required_anywhere(server):
+    listing = {q["name"]: q for q in server.get("/api/queries").json()}
+    parameters = {p["name"]: p for p in listing["fact-source"]["parameters"]}
+    assert parameters["p"]["required"] is False and parameters["p"]["default"] == "akg:dateSigned"
+    document = server.get("/api/openapi.json").json()
+    operation = document["paths"]["/api/queries/fact-source"]["get"]
+    described = {p["name"]: p for p in operation["parameters"]}
+    for name, parameter in parameters.items():
+        assert described[name]["required"] is parameter["required"], name
+        assert described[name]["description"] == parameter["description"], name
+
+
+def test_pages_are_not_sniffed_or_framed_and_reads_expose_their_headers(server):
+    page = server.get("/", headers={"Accept": "text/html"})
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
+    answer = server.get(
+        "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://a.example"}
+    )
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "ETag" in answer.headers["Access-Control-Expose-Headers"]
+    for path in ("/sparql", "/api/queries/alliance-members", "/data/id/Japan.ttl"):
+        preflight = requests.options(
+            server.url + path,
+            headers={
+                "Origin": "https://a.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "if-none-match",
+            },
+            timeout=30,
+        )
+        assert preflight.status_code in (200, 204), path
+        assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"], path
+        assert preflight.headers["Access-Control-Allow-Origin"] == "*", path
