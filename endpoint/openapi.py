@@ -109,8 +109,15 @@ def _operation(query: SavedQuery, choices: dict[str, list], max_page: int) -> di
                 "in": "query",
                 "required": False,
                 "description": f"The page of results, {query.pagination} rows each; the "
-                "response's Link header names the first, previous and next pages.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1},
+                "response's Link header names the first, previous and next pages. `all`: "
+                "every row, in one answer.",
+                "schema": {
+                    "oneOf": [
+                        {"type": "integer", "minimum": 1, "maximum": max_page},
+                        {"type": "string", "enum": ["all"]},
+                    ],
+                    "default": 1,
+                },
             }
         )
     return {

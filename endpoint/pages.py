@@ -12,7 +12,7 @@ from flask import Response, current_app, has_app_context, request
 
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
-from ontology import ID, sparql_prologue
+from ontology import ID, PREFIXES
 from queries import QUERIES_DIR
 
 STYLE = """
@@ -67,14 +67,16 @@ def page(title: str, body: str, head: str = "") -> Response:
 def query_page() -> Response:
     """YASGUI on /sparql, with the plain form for browsers without JavaScript."""
     asked = request.args.get("query")
-    example = sparql_prologue() + "\n" + DEFAULT_QUERY
+    example = DEFAULT_QUERY  # the predeclared prefixes need no PREFIX lines
     examples = "".join(
         f'<li><a href="/?{escape(urlencode({"query": saved.text}))}">{escape(name)}</a>: '
         f"{escape(saved.summary)}</li>"
         for name, saved in load_saved_queries(QUERIES_DIR).items()
     )
     formats = "".join(f'<option value="{name}">{label}</option>' for name, label in FORMAT_LABELS)
-    initial = json.dumps({"query": asked, "example": example, "entities": entity_space()})
+    initial = json.dumps(
+        {"query": asked, "example": example, "entities": entity_space(), "prefixes": PREFIXES}
+    )
     initial = initial.replace("<", "\\u003c")
     body = f"""
 <p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology

@@ -76,20 +76,24 @@ def run(name: str) -> Response:
             f'<{_page_url(number)}>; rel="{rel}"' for rel, number in links
         )
 
-    finish = add_links if saved.pagination else None
+    finish = add_links if saved.pagination and page_number is not None else None
     key = ("saved", name, view)
     return answer_query(request, current_app, text, dataset, key, rows=rows, finish=finish)
 
 
-def _page_number(saved) -> int:
+def _page_number(saved) -> int | None:
+    """The page asked for: 1 by default, None for `page=all` (every row, as a download)."""
     raw = request.args.get("page")
     if raw is None:
         return 1
     if not saved.pagination:
         raise HTTPError(400, f"query {saved.name!r} is not paginated: drop the page parameter")
+    if raw == "all":
+        return None
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         raise HTTPError(
-            400, f"parameter 'page': expected a page number from 1 to {MAX_PAGE}, got {raw!r}"
+            400,
+            f"parameter 'page': expected a page number from 1 to {MAX_PAGE} or 'all', got {raw!r}",
         )
     return int(raw)
 
@@ -106,13 +110,15 @@ def query_page(name: str) -> Response:
     saved = find_saved_query(QUERIES_DIR, name)
     values = {k: v for k, v in request.args.items() if k not in RESERVED and v.strip()}
     page_number = _page_number(saved)
-    status, error, table, text = 200, "", "", saved.text
+    status, error, table, text, paging = 200, "", "", saved.text, ""
+    dataset = store().dataset(None if settings().plain else "all")
     try:
         text = saved.prepare(values, page_number if saved.pagination else None)
-        results, is_graph = fetch_results(
-            current_app, text, store().dataset(None if settings().plain else "all")
-        )
+        results, is_graph = fetch_results(current_app, text, dataset)
         table = results_table(results, is_graph)
+        if saved.pagination:
+            total = count_solutions(current_app, saved.prepare(values), dataset)
+            paging = _paging(name, values, page_number, saved.pagination, total)
     except AllianceKGError as failure:
         if failure.status >= 500:
             raise
@@ -123,8 +129,9 @@ def query_page(name: str) -> Response:
     )
     api = f"/api/queries/{quote(name)}"
     args = urlencode(values)
+    whole = {"page": "all"} if saved.pagination else {}  # downloads hold every row
     downloads = " ".join(
-        f'<a href="{escape(api + "?" + urlencode({**values, "format": fmt}))}">{label}</a>'
+        f'<a href="{escape(api + "?" + urlencode({**values, **whole, "format": fmt}))}">{label}</a>'
         for fmt, label in (
             ("csv", "CSV"),
             ("tsv", "TSV"),
@@ -142,11 +149,30 @@ def query_page(name: str) -> Response:
 {error}
 <nav><a class=open-in-editor href="{editor}">Open in the query page</a>
  download: {downloads} <a href="{escape(api + "?" + args)}">API</a></nav>
-{table}
+{paging}{table}{paging}
 <h2>SPARQL</h2><pre><code>{escape(text)}</code></pre>"""
     response = page(f"Saved query: {name}", body)
     response.status_code = status
     return response
+
+
+def _paging(name: str, values: dict, page_number: int | None, size: int, total: int) -> str:
+    """Rows X-Y of N, with links to the previous and next pages."""
+    if page_number is None:
+        return f"<p class=paging>All {total} rows.</p>"
+    first = (page_number - 1) * size + 1
+    last = min(total, page_number * size)
+
+    def link(number: int, text: str, rel: str) -> str:
+        href = f"/queries/{quote(name)}?{urlencode({**values, 'page': number})}"
+        return f'<a rel={rel} href="{escape(href)}">{text}</a>'
+
+    parts = [f"Rows {first} to {last} of {total}." if total else "No rows."]
+    if page_number > 1:
+        parts.append(link(page_number - 1, "← previous", "prev"))
+    if last < total:
+        parts.append(link(page_number + 1, "next →", "next"))
+    return f"<p class=paging>{' '.join(parts)}</p>"
 
 
 def _field(saved, parameter, value: str, choices: list[str] | None = None) -> str:

@@ -1,7 +1,8 @@
 """The JSON-LD @context of the ontology: the project's prefixes, and every class and property of
 the ontology by its local name, object properties typed `@id`, datatype properties typed by
 their range. With it, compact JSON such as `{"@id": "id:Japan", "alliedWith": "id:United_States"}`
-reads as the graph's own RDF."""
+reads as the graph's own RDF. A term never takes a prefix's name, so that every IRI of the
+graph round-trips through the context."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def jsonld_context() -> dict:
     context: dict[str, object] = {"@version": 1.1, **dict(sorted(PREFIXES.items()))}
     for iri in sorted(kinds):
         name = iri[len(AKG) :]
+        if name in PREFIXES:
+            # A term named like a prefix would shadow it (`field` the property against
+            # `field:Security`): the property stays reachable as akg:field.
+            continue
         if OWL + "ObjectProperty" in kinds[iri]:
             context[name] = {"@id": iri, "@type": "@id"}
         elif OWL + "DatatypeProperty" in kinds[iri]:

@@ -142,3 +142,26 @@ def test_the_timeline_leads_to_event_pages_with_their_neighbourhood(page, server
     page.wait_for_load_state()
     assert page.url == server.url + "/page/id/United_States"
     assert page.errors == []
+
+
+def test_the_editor_knows_the_predeclared_prefixes(page, server):
+    """A query with akg: and no PREFIX line is not marked wrong, and the editor opens on a
+    readable query, not on PREFIX lines."""
+    page.goto(
+        server.url + "/?query=" + "SELECT%20%3Fs%20WHERE%20%7B%20%3Fs%20a%20akg%3AAlliance%20%7D"
+    )
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.wait_for_timeout(300)  # the editor checks the syntax after a change
+    html = page.inner_html(".yasqe")
+    assert "is not defined" not in html
+    assert page.evaluate("allianceKgYasgui.getTab().getYasqe().queryValid") is True
+    page.evaluate("allianceKgYasgui.getTab().getYasqe().setValue('SELECT * { ?s nope:x ?o }')")
+    page.wait_for_timeout(300)
+    assert page.evaluate("allianceKgYasgui.getTab().getYasqe().queryValid") is False
+    page.evaluate("localStorage.clear()")
+    fresh = page.context.new_page()
+    fresh.goto(server.url + "/")
+    fresh.wait_for_selector(".yasqe .CodeMirror")
+    assert not fresh.evaluate("allianceKgYasgui.getTab().getQuery()").startswith("PREFIX")
+    fresh.close()
+    assert page.errors == []

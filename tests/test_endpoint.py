@@ -888,3 +888,16 @@ def test_pages_are_not_sniffed_or_framed_and_reads_expose_their_headers(server):
         assert preflight.status_code in (200, 204), path
         assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"], path
         assert preflight.headers["Access-Control-Allow-Origin"] == "*", path
+
+
+def test_the_json_ld_context_round_trips_every_iri_of_the_graph(server):
+    context = server.get("/ontology/context.jsonld").json()
+    document = {
+        **context,
+        "@id": "id:Confirmation_of_US_Japan_cooperation",
+        "akg:field": {"@id": "field:Security"},
+    }
+    graph = rdflib.Graph().parse(data=json.dumps(document), format="json-ld")
+    (triple,) = graph
+    assert str(triple[2]) == "https://w3id.org/alliance-kg/field/Security"
+    assert str(triple[1]) == "https://w3id.org/alliance-kg/ontology#field"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
@@ -106,3 +108,18 @@ def test_enumerate_lists_a_parameters_values_from_the_query_itself(tmp_path, sto
     path.write_text("#+ enumerate:\n#+   - nothing\nSELECT * WHERE { ?s ?p ?o }\n")
     with pytest.raises(InvalidInput, match="not a parameter"):
         parse_saved_query(path)
+
+
+def test_a_paginated_query_page_shows_the_count_the_paging_and_whole_downloads(server):
+    first = server.get("/queries/claims-by-attribution")
+    assert first.status_code == 200
+    total = len(server.get("/api/queries/claims-by-attribution?format=rows&page=all").json())
+    assert total > 10
+    assert f"Rows 1 to 10 of {total}." in first.text
+    assert 'rel=next href="/queries/claims-by-attribution?page=2"' in first.text
+    second = server.get("/queries/claims-by-attribution?page=2")
+    assert f"Rows 11 to {min(20, total)} of {total}." in second.text and "rel=prev" in second.text
+    csv_link = re.search(r'href="([^"]*format=csv)"', first.text)[1].replace("&amp;", "&")
+    assert "page=all" in csv_link
+    rows = server.get(csv_link).text.strip().splitlines()
+    assert len(rows) == total + 1  # the header and every row, not page 1

@@ -13,8 +13,22 @@
   });
   var tab = yasgui.getTab();
   tab.setEndpoint(endpoint);
+  // The server predeclares its prefixes (akg:, id:, ...): the editor knows them too, so that it
+  // does not mark a query that uses them as wrong, and no PREFIX lines fill the editor.
+  var yasqe = tab.getYasqe();
+  var mode = yasqe.getMode();
+  var startState = mode.startState;
+  mode.startState = function () {
+    var state = startState.apply(this, arguments);
+    Object.keys(initial.prefixes).forEach(function (name) {
+      state.prefixes[name] = initial.prefixes[name];
+    });
+    return state;
+  };
   if (initial.query) {
     tab.setQuery(initial.query);
+  } else {
+    yasqe.setValue(yasqe.getValue()); // read again, with the prefixes known
   }
   // The graph's own IRIs lead to their pages on this server, not to the IRI's host.
   function localise(root) {
