@@ -11,8 +11,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, negotiate
-from endpoint.pages import page
+from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, by_name, negotiate
+from endpoint.pages import page, term_link
 from endpoint.protocol import store
 from graph.export import export
 from graph.jsonld_context import jsonld_context
@@ -68,14 +68,33 @@ def void() -> Response:
         for extension in DUMP_FORMATS:
             dump = node(f"{base}/dumps/{selection}.{extension}")
             triples.append(ox.Triple(dataset, node(VOID + "dataDump"), dump))
-    media = negotiate(request.headers.get("Accept"), GRAPH_TYPES, GRAPH_TYPES[0])
+    offered = (*GRAPH_TYPES, HTML)
+    media = by_name(request.args.get("format", ""), offered) or negotiate(
+        request.headers.get("Accept"), offered, GRAPH_TYPES[0]
+    )
     if media is None:
-        offered = ", ".join(m.mime for m in GRAPH_TYPES)
+        offered = ", ".join(m.mime for m in (*GRAPH_TYPES, HTML))
         raise HTTPError(406, f"the VoID description is offered as {offered}")
+    if media is HTML:
+        return void_page(triples)
     buffer = io.BytesIO()
     prefixes = {"void": VOID, "dcterms": DCTERMS} if media.name == "ttl" else None
     ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
     return Response(buffer.getvalue(), mimetype=media.mime)
+
+
+def void_page(triples: list[ox.Triple]) -> Response:
+    """The VoID description for a person: each statement as a row, links where they lead."""
+    rows = "".join(
+        f"<tr><td>{term_link(t.predicate)}</td><td>{term_link(t.object)}</td></tr>" for t in triples
+    )
+    body = (
+        "<p>The VoID description of this dataset (also as "
+        '<a href="/.well-known/void?format=ttl">Turtle</a>; ask with '
+        "<code>Accept: text/turtle</code>).</p>"
+        f"<table><tr><th>property</th><th>value</th></tr>{rows}</table>"
+    )
+    return page("VoID description", body)
 
 
 @bp.route("/dumps/")

@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from graph.sparql_text import star_in_query_order
+
 HEADER = struct.Struct(">I")
 
 
@@ -63,6 +65,11 @@ def run(store: ox.Store, request: dict) -> dict:
         dataset = request["dataset"]  # a graph.dataset.QueryDataset
         options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
         results = store.query(request["query"], **options)
+        if isinstance(results, ox.QuerySolutions):  # lazy: nothing is evaluated yet
+            names = [v.value for v in results.variables]
+            reordered = star_in_query_order(request["query"], names)
+            if reordered is not None:
+                results = store.query(reordered, **options)
         buffer = io.BytesIO()
         if isinstance(results, ox.QueryTriples):
             kind = "graph"

@@ -195,3 +195,35 @@ def has_dataset_clause(text: str) -> bool:
 def top_level_words(text: str) -> list[str]:
     """The query's keywords outside any group, upper-cased (solution modifiers among them)."""
     return [t.upper for t in tokens(text) if t.kind == "word"]
+
+
+VARIABLE_NAME = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)")
+
+
+def star_in_query_order(text: str, names: list[str]) -> str | None:
+    """For `SELECT *`, whose columns pyoxigraph gives in sorted order: the query with the star
+    replaced by the same variables in the order they first appear in its text (as Jena and
+    Virtuoso give them); None when the query is no SELECT * or the order is already that."""
+    star = _outer_select_star(text)
+    if star is None:
+        return None
+    position = {}
+    for found in VARIABLE_NAME.finditer(text, star):
+        position.setdefault(found[1], found.start())
+    ordered = sorted(names, key=lambda name: position.get(name, len(text)))
+    if ordered == names:
+        return None
+    return f"{text[:star]}{' '.join('?' + name for name in ordered)}{text[star + 1 :]}"
+
+
+def _outer_select_star(text: str) -> int | None:
+    """The offset of the `*` of the query's own SELECT *, if it is one."""
+    seen_select = False
+    for token in tokens(text):
+        if token.kind == "word" and token.upper == "SELECT":
+            seen_select = True
+        elif seen_select and token.kind == "word" and token.upper in ("DISTINCT", "REDUCED"):
+            continue
+        elif seen_select:
+            return token.start if token.kind == "punct" and token.text == "*" else None
+    return None

@@ -258,3 +258,9 @@ def test_load_needs_a_store_and_refuses_a_reasoning_store(built, tmp_path):
     shutil.copytree(built.root, copy, symlinks=True)
     text = one_line_error(installed("load", "--store", copy, tmp_path / "x.nt"))
     assert "reasoning store" in text and "alliance-kg update" in text
+
+
+def test_select_star_columns_come_in_the_query_order(built):
+    query = "SELECT * WHERE { ?state a akg:SovereignState ; rdfs:label ?label . BIND (1 AS ?a) }"
+    result = run_cli("query", "--store", built.root, "--sparql", query, "--format", "csv")
+    assert result.stdout.splitlines()[0] == "state,label,a"

@@ -901,3 +901,17 @@ def test_the_json_ld_context_round_trips_every_iri_of_the_graph(server):
     (triple,) = graph
     assert str(triple[2]) == "https://w3id.org/alliance-kg/field/Security"
     assert str(triple[1]) == "https://w3id.org/alliance-kg/ontology#field"
+
+
+def test_void_for_a_browser_is_a_page(server):
+    response = server.get("/.well-known/void", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert "sparqlEndpoint" in response.text
+    turtle = server.get("/.well-known/void?format=ttl")
+    assert turtle.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_select_star_columns_come_in_the_query_order(server):
+    query = "SELECT * WHERE { ?state a akg:SovereignState ; rdfs:label ?label . BIND (1 AS ?a) }"
+    response = server.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert response.text.splitlines()[0] == "state,label,a"
