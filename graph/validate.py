@@ -6,6 +6,7 @@ as one line a person can act on.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ CLAIM = ox.NamedNode(AKG + "Claim")
 QUOTE = ox.NamedNode(AKG + "quote")
 SOURCE = ox.NamedNode(AKG + "source")
 PUBLISHER = ox.NamedNode("http://purl.org/dc/terms/publisher")
+PASSAGE_TEXT = ox.NamedNode(AKG + "passageText")
 
 
 @dataclass(frozen=True, order=True)
@@ -84,13 +86,42 @@ def check_provenance(source: Source, quads: list[ox.Quad]) -> list[Violation]:
                           f"{compact(ox.NamedNode(source.document))}")
             )  # fmt: skip
     violations += _unclaimed_facts(source, quads, described)
+    violations += _unaccounted_sentences(source, quads)
+    return violations
+
+
+def sentences(text: str) -> list[str]:
+    """A source text's sentences: its paragraphs (split at blank lines), each split after a
+    full stop, question or exclamation mark followed by a capital."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = paragraph.strip()
+        if paragraph:
+            found += re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph)
+    return found
+
+
+def _unaccounted_sentences(source: Source, quads: list[ox.Quad]) -> list[Violation]:
+    """Every sentence of the text holds a claim's quote, or is a passage without facts."""
+    home = ox.NamedNode(source.provenance_graph)
+    quotes = [q.object.value for q in quads if q.graph_name == home and q.predicate == QUOTE]
+    passages = {q.object.value for q in quads if q.predicate == PASSAGE_TEXT}
+    violations = []
+    for number, sentence in enumerate(sentences(source.text), 1):
+        if sentence in passages or any(q in sentence or sentence in q for q in quotes):
+            continue
+        violations.append(
+            Violation(str(source.facts_path), f"sentence {number}", "akgsh:EverySentence",
+                      "carries no claim and is not a passage without facts (akg:Passage with "
+                      f"an akg:reason): {_shorten(sentence)!r}")
+        )  # fmt: skip
     return violations
 
 
 def _unclaimed_facts(source: Source, quads: list[ox.Quad], claims: set) -> list[Violation]:
     home = ox.NamedNode(source.provenance_graph)
     document = ox.NamedNode(source.document)
-    allowed = claims | {document}
+    allowed = claims | {document} | {q.subject for q in quads if q.predicate == PASSAGE_TEXT}
     allowed |= {q.object for q in quads if q.subject == document and q.predicate == PUBLISHER}
     unclaimed = sorted(
         {q.subject for q in quads if q.graph_name == home and q.subject not in allowed}, key=str

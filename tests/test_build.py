@@ -141,7 +141,7 @@ def test_build_is_quiet_when_piped_but_for_its_summary(tmp_path):
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert re.fullmatch(
-        rf"built {tmp_path / 'store'}: \d+ quads in 37 graphs from 1 source\(s\)", line
+        rf"built {tmp_path / 'store'}: \d+ quads in 43 graphs from 1 source\(s\)", line
     )
 
 

@@ -43,12 +43,16 @@ def test_every_claim_graph_is_a_claim_with_a_quote(article, quads, claims):
 
 
 def test_every_triple_about_an_entity_belongs_to_a_claim(article, quads, claims):
-    """Outside the claim graphs stand only the document, its publisher and the claims' provenance."""
+    """Outside the claim graphs stand only the document, its publisher, its passages without
+    facts and the claims' provenance."""
     home = ox.NamedNode(article.provenance_graph)
     document = ox.NamedNode(article.document)
     publisher = ox.NamedNode(ID + "Nhan_Dan")
+    passage = ox.NamedNode("https://w3id.org/alliance-kg/ontology#Passage")
+    passages = {q.subject for q in quads if q.predicate == RDF_TYPE and q.object == passage}
+    assert len(passages) == 7
     outside = {q.subject for q in quads if q.graph_name == home}
-    assert outside - set(claims) == {document, publisher}
+    assert outside - set(claims) - passages == {document, publisher}
     entity_triples = [q for q in quads if q.subject.value.startswith(ID)]
     assert all(q.graph_name in claims for q in entity_triples if q.subject != publisher)
 
@@ -121,3 +125,15 @@ def test_links_file_matches_the_checked_items():
     links = parse_file(LINKS_FILE, ox.RdfFormat.TURTLE)
     found = {q.subject.value[len(ID) :]: q.object.value.rsplit("/", 1)[1] for q in links}
     assert found == expected
+
+
+def test_every_sentence_of_the_article_is_a_claim_or_a_passage_without_facts(article, quads):
+    from graph.validate import check_provenance, sentences
+
+    assert len(sentences(article.text)) == 41
+    assert [v for v in check_provenance(article, quads) if v.shape == "akgsh:EverySentence"] == []
+    text = article.text.replace("NDO", "NDO\n\nA new sentence that no claim quotes.")
+    edited = type(article)(article.name, article.facts_path, article.text_path, article.document)
+    object.__setattr__(edited, "text", text)  # the cached text, edited
+    found = [v for v in check_provenance(edited, quads) if v.shape == "akgsh:EverySentence"]
+    assert len(found) == 1 and "A new sentence that no claim quotes." in found[0].message

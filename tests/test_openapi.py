@@ -105,7 +105,7 @@ def test_paging_follows_link_headers(server):
         assert "format=rows" in links["next"]
         response = server.get(links["next"].removeprefix(server.url))
     assert pages == 4
-    assert len(seen) == 33 and len(set(seen)) == 33
+    assert len(seen) == 39 and len(set(seen)) == 39
 
 
 @pytest.mark.parametrize(
