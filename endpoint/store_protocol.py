@@ -167,7 +167,7 @@ def _create() -> Response:
     `<base IRI>graphs/ID`, from the configured base IRI (never from the request's Host, which
     the client chooses); the Location is that IRI, and this server serves it at /graphs/ID
     (as it serves `<base IRI>id/NAME` at /id/NAME)."""
-    if _format(request.mimetype).supports_datasets and request.mimetype != "multipart/form-data":
+    if request.mimetype != "multipart/form-data" and _format(request.mimetype).supports_datasets:
         _apply(Changes(added=_payload(_write_home(None), dataset=True)))
         return no_content()
     name = uuid.uuid4().hex

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from graph.sparql_text import star_in_query_order
+
 
 @dataclass(frozen=True)
 class QueryDataset:
@@ -32,3 +34,14 @@ class QueryDataset:
         if self.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in self.named_graphs]
         return options
+
+
+def evaluate(store: ox.Store, sparql: str, options: dict):
+    """Run a query; a `SELECT *` gives its columns in the query's order (pyoxigraph sorts them).
+    Solutions are lazy, so the reordered query runs before any solution is computed."""
+    results = store.query(sparql, **options)
+    if isinstance(results, ox.QuerySolutions):
+        reordered = star_in_query_order(sparql, [v.value for v in results.variables])
+        if reordered is not None:
+            results = store.query(reordered, **options)
+    return results

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from graph.sparql_text import star_in_query_order
+from graph.dataset import evaluate
 
 HEADER = struct.Struct(">I")
 
@@ -64,12 +64,7 @@ def run(store: ox.Store, request: dict) -> dict:
     try:
         dataset = request["dataset"]  # a graph.dataset.QueryDataset
         options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
-        results = store.query(request["query"], **options)
-        if isinstance(results, ox.QuerySolutions):  # lazy: nothing is evaluated yet
-            names = [v.value for v in results.variables]
-            reordered = star_in_query_order(request["query"], names)
-            if reordered is not None:
-                results = store.query(reordered, **options)
+        results = evaluate(store, request["query"], options)
         buffer = io.BytesIO()
         if isinstance(results, ox.QueryTriples):
             kind = "graph"

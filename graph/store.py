@@ -19,7 +19,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from graph.dataset import QueryDataset
+from graph.dataset import QueryDataset, evaluate
 from graph.errors import (
     InvalidInput,
     QuerySyntaxError,
@@ -27,7 +27,7 @@ from graph.errors import (
     StoreNotFound,
     StoreUnavailable,
 )
-from graph.sparql_text import check_nesting, has_dataset_clause, star_in_query_order
+from graph.sparql_text import check_nesting, has_dataset_clause
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
@@ -218,13 +218,7 @@ class KnowledgeStore:
         dataset = self.dataset(view, default_graphs, named_graphs, sparql)
         options = dataset.options(PREFIXES, sparql)
         try:
-            results = self._store.query(sparql, **options)
-            if isinstance(results, ox.QuerySolutions):  # lazy: nothing is evaluated yet
-                names = [v.value for v in results.variables]
-                reordered = star_in_query_order(sparql, names)
-                if reordered is not None:
-                    results = self._store.query(reordered, **options)
-            return results
+            return evaluate(self._store, sparql, options)
         except SyntaxError as error:
             raise QuerySyntaxError.from_parser(error, "SPARQL query", sparql) from None
 

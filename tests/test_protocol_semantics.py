@@ -115,3 +115,10 @@ def test_no_content_has_no_content_type(server):
     response = server.post("/sparql", data={"update": update}, headers=server.auth)
     assert response.status_code == 204
     assert "Content-Type" not in response.headers
+
+
+def test_a_multipart_post_to_the_store_itself_makes_a_new_graph(server):
+    files = {"f": ("facts.ttl", b"<urn:test:mp> <urn:test:p> <urn:test:o> .", "text/turtle")}
+    response = requests.post(f"{server.url}/store", files=files, headers=server.auth, timeout=30)
+    assert response.status_code == 201, response.text
+    assert response.headers["Location"].startswith("https://w3id.org/alliance-kg/graphs/")
