@@ -53,11 +53,12 @@ def test_sparqlwrapper_select_xml_csv_tsv(server):
 
 def test_sparqlwrapper_ask(server):
     assert wrapper(server, f"ASK {{ <{JAPAN}> a ?c }}", JSON).convert()["boolean"] is True
-    assert (
+    (boolean,) = (
         wrapper(server, "ASK { ?x <urn:nothing> ?y }", XML)
         .convert()
         .getElementsByTagName("boolean")
     )
+    assert boolean.firstChild.data == "false"
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "n3", "xml", "json-ld"])
