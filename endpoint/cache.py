@@ -3,7 +3,7 @@
 Every write gives the dataset a new version and empties the cache, so an answer is served from
 the cache only while the data it was computed from is unchanged. The key of an answer is
 everything the response depends on: the version, the query text, the dataset parameters and the
-requested format (Accept, `format`, `output`). The ETag is derived from the key, so a client's
+format chosen (by Accept, `format` or `output`). The ETag is derived from the key, so a client's
 `If-None-Match` is answered with 304 before the query runs at all.
 
 ETags are weak (`W/"..."`): an answer recomputed after eviction may list unordered solutions in
@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Response
 from werkzeug.wrappers import Request
@@ -28,8 +29,6 @@ from graph.sparql_text import all_words
 VOLATILE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
 #: Response headers stored with a cached answer.
 KEPT_HEADERS = ("Vary", "Link")
-#: Request headers and parameters that choose the response's format.
-FORMAT_INPUTS = ("format", "output")
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,7 @@ class AnswerCache:
         self.max_answer_bytes = max_bytes // 8
         self._run = uuid.uuid4().hex[:12]
         self._writes = 0
+        self.changed_at = _now()
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -62,6 +62,7 @@ class AnswerCache:
         """The dataset changed: a new version, and no answer of the old one is served again."""
         with self._lock:
             self._writes += 1
+            self.changed_at = _now()
             self._answers.clear()
             self._bytes = 0
 
@@ -98,21 +99,21 @@ class AnswerCache:
                 self._bytes -= len(evicted.body)
 
 
+def _now() -> datetime:
+    """Now, to the second (HTTP dates have no fractions)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def cacheable(query: str) -> bool:
     """Whether the query's answer depends only on the data (no RAND, NOW, UUID, ...)."""
     return not all_words(query) & VOLATILE_FUNCTIONS
 
 
-def request_format(req: Request) -> str:
-    """What in the request chooses the response's format."""
-    chosen = [f"{name}={value}" for name in FORMAT_INPUTS for value in req.values.getlist(name)]
-    return "\n".join([req.headers.get("Accept", ""), *chosen])
-
-
 def cached(cache: AnswerCache, req: Request, parts: tuple[str, ...], compute) -> Response:
     """The answer to a read request: 304 if the client holds it, from the cache if it is there,
-    else computed by `compute()` (which returns a Response) and kept."""
-    etag = cache.etag(*parts, request_format(req))
+    else computed by `compute()` (which returns a Response) and kept. `parts` name everything
+    the answer depends on but the dataset version, the format chosen included."""
+    etag = cache.etag(*parts)
     version = cache.version
     held = _if_none_match(req)
     if etag in held or "*" in held:

@@ -10,9 +10,10 @@ from contextlib import contextmanager
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, has_request_context, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
+from endpoint import http
 from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError, no_content
 from endpoint.negotiation import (
@@ -58,46 +59,14 @@ def settings(app: Flask | None = None):
 
 
 @bp.after_app_request
-def cors(response: Response) -> Response:
-    return with_cors(request, current_app, response)
-
-
-#: Response headers a page on another origin may read: paging, revalidation, downloads.
-EXPOSED_HEADERS = "ETag, Link, X-Cache, Content-Disposition, Location, Last-Modified, Retry-After"
-
-
-def with_cors(req: Request, app: Flask, response: Response) -> Response:
-    """Reads are open to the configured origin; writes are never opened by CORS. Every
-    response says its type is what it says (nosniff)."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if req.method in ("GET", "HEAD", "OPTIONS") or _is_query_post(req):
-        response.headers["Access-Control-Allow-Origin"] = settings(app).cors_origin
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        response.vary.add("Origin")
-        if req.method == "OPTIONS":  # a preflight, on any route
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "Accept, Content-Type, If-None-Match, If-Modified-Since"
-            )
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-def _is_query_post(req: Request) -> bool:
-    if req.method != "POST" or req.path != "/sparql":
-        return False
-    if req.mimetype == "application/sparql-query":
-        return True
-    try:
-        return "query" in req.form
-    except HTTPException:  # a body over the limit: no CORS header on the error
-        return False
+def finish_response(response: Response) -> Response:
+    return http.finish(request, current_app, response, answer_cache().changed_at)
 
 
 @bp.route("/sparql", methods=["OPTIONS"])
 @bp.route("/store", methods=["OPTIONS"])
 def preflight() -> Response:
-    """The preflight's headers are added by `with_cors`, as on every route's OPTIONS."""
+    """The preflight's headers are added by `endpoint.http.with_cors`, as on every OPTIONS."""
     return no_content()
 
 
@@ -213,15 +182,32 @@ def answer_query(
     `rows`: whether JSON rows were asked for (None where they are not offered); `finish` adds
     to a fresh response what is cached with it (such as paging links)."""
 
+    form = query_form(text)
+    media = _negotiated(req, form, rows)
+
     def compute() -> Response:
-        response = _evaluate(req, app, text, dataset, rows)
+        response = _evaluate(req, app, text, dataset, form, media, rows)
         if finish is not None:
             finish(response)
         return response
 
     if not cacheable(text):
-        return compute()
-    return cached(answer_cache(app), req, (*key, text, str(rows)), compute)
+        response = compute()
+        response.headers["Cache-Control"] = "no-store"  # a new answer each time it is asked
+        return response
+    # Keyed by the format chosen, not by the Accept header that chose it: the same bytes have
+    # the same ETag whether they were asked for by `*/*`, by their media type or by nothing.
+    return cached(answer_cache(app), req, (*key, text, str(rows), media.name), compute)
+
+
+def _negotiated(req: Request, form: str | None, rows: bool | None) -> MediaType:
+    """The media type a query's answer is written in (HTML for a page; the first offered for
+    JSON rows, which are made from it)."""
+    offered = (GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES) + (HTML,)
+    if rows:
+        return offered[0]
+    also = ("rows",) if rows is not None and form == "SELECT" else ()
+    return _chosen(req, offered, offered[0], also, form)
 
 
 def run_in_worker(
@@ -274,18 +260,20 @@ class PageWanted(Exception):
 
 
 def _evaluate(
-    req: Request, app: Flask, text: str, dataset: QueryDataset, rows: bool | None
+    req: Request,
+    app: Flask,
+    text: str,
+    dataset: QueryDataset,
+    form: str | None,
+    media: MediaType,
+    rows: bool | None,
 ) -> Response:
     """Run the query in a query process, under the time limit; pyoxigraph writes the result in
     the negotiated format there. HTML pages and JSON rows are made from its JSON or N-Triples."""
-    form = query_form(text)
     is_graph = form in ("CONSTRUCT", "DESCRIBE")
-    offered = (GRAPH_TYPES if is_graph else RESULT_TYPES) + (HTML,)
-    also = ("rows",) if rows is not None and form == "SELECT" else ()
-    media = offered[0] if rows else _chosen(req, offered, offered[0], also, form)
     if media is HTML and not has_request_context():
         raise PageWanted()
-    wire = offered[0] if media is HTML else media
+    wire = (GRAPH_TYPES if is_graph else RESULT_TYPES)[0] if media is HTML else media
     if is_graph and media is HTML:
         wire = GRAPH_TYPES[1]  # N-Triples, to read back for the page
     answer = run_in_worker(

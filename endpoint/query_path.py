@@ -20,7 +20,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from endpoint import errors, protocol
+from endpoint import errors, http, protocol
 from graph.errors import AllianceKGError
 
 
@@ -66,4 +66,4 @@ class QueryPath:
             response = errors.library_error(error)
         except Exception as error:  # as Flask's handler would: logged, and a plain 500
             response = errors.unexpected(error)
-        return protocol.with_cors(req, self.app, response)
+        return http.finish(req, self.app, response, protocol.answer_cache(self.app).changed_at)

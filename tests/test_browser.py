@@ -165,3 +165,83 @@ def test_the_editor_knows_the_predeclared_prefixes(page, server):
     assert not fresh.evaluate("allianceKgYasgui.getTab().getQuery()").startswith("PREFIX")
     fresh.close()
     assert page.errors == []
+
+
+@pytest.fixture
+def other_origin():
+    """A second origin on 127.0.0.1 (another port), serving an empty page to run scripts in."""
+    import http.server
+    import threading
+
+    class Blank(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<!doctype html><title>another site</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Blank)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+FROM_ANOTHER_ORIGIN = """async (base) => {
+  const read = async (path, headers = {}) => {
+    const r = await fetch(base + path, {headers, cache: "no-store"});
+    const names = ["ETag", "Link", "X-Cache", "Content-Disposition", "Last-Modified"];
+    return {status: r.status, headers: Object.fromEntries(names.map(n => [n, r.headers.get(n)])),
+            text: r.status === 200 ? await r.text() : ""};
+  };
+  const rows = await read("/api/queries/claims-by-attribution?format=rows");
+  const next = await read("/api/queries/claims-by-attribution?format=rows&page=2");
+  const again = await read("/api/queries/claims-by-attribution?format=rows",
+                           {"If-None-Match": rows.headers.ETag});
+  const turtle = await read("/data/id/Japan.ttl", {Accept: "text/turtle"});
+  const revalidated = await read("/data/id/Japan.ttl", {"If-None-Match": turtle.headers.ETag});
+  const dump = await read("/dumps/asserted.nq.gz");
+  const query = await fetch(base + "/sparql", {method: "POST",
+      headers: {"Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json"},
+      body: "ASK { id:Japan akg:alliedWith id:United_States }"}).then(r => r.json());
+  let write = "allowed";
+  try {
+    await fetch(base + "/sparql", {method: "POST",
+        headers: {"Content-Type": "application/sparql-update", "Authorization": "Bearer x"},
+        body: "CLEAR ALL"});
+  } catch (e) { write = "refused"; }
+  return {rows, next, again, turtle, revalidated, dump, query, write};
+}"""
+
+
+def test_a_page_on_another_origin_pages_revalidates_and_downloads(browser, server, other_origin):
+    context = browser.new_context()
+    page = context.new_page()
+    requested, errors = [], []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(other_origin + "/")
+    seen = page.evaluate(FROM_ANOTHER_ORIGIN, server.url)
+    context.close()
+    rows = seen["rows"]
+    assert rows["status"] == 200 and rows["headers"]["ETag"] and rows["headers"]["X-Cache"]
+    assert 'rel="next"' in rows["headers"]["Link"]
+    assert seen["next"]["status"] == 200 and 'rel="prev"' in seen["next"]["headers"]["Link"]
+    assert seen["again"]["status"] == 304
+    assert seen["turtle"]["status"] == 200 and "akg:" in seen["turtle"]["text"]
+    assert seen["turtle"]["headers"]["Last-Modified"]
+    assert seen["revalidated"]["status"] == 304
+    assert "asserted.nq.gz" in seen["dump"]["headers"]["Content-Disposition"]
+    assert seen["query"]["boolean"] is True
+    # Writes are not opened by CORS: the preflight does not allow Authorization, so the
+    # browser refuses to send the update with its token.
+    assert seen["write"] == "refused"
+    assert all(url.startswith((server.url, other_origin)) for url in requested)
+    assert errors == []

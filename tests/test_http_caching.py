@@ -1,0 +1,117 @@
+"""Validators and compression as HTTP caches and clients use them, against the real server:
+documents carry ETag, Last-Modified and Cache-Control and answer conditional requests; the same
+bytes have the same ETag whatever Accept chose them; textual bodies are gzipped when accepted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import requests
+
+DOCUMENTS = [
+    "/data/id/Japan.ttl",
+    "/data/id/Japan.jsonld",
+    "/page/id/Japan",
+    "/dumps/all.ttl",
+    "/dumps/asserted.nq.gz",
+    "/.well-known/void",
+    "/ontology",
+    "/ontology.ttl",
+    "/ontology/context.jsonld",
+    "/api/openapi.json",
+    "/timeline",
+]
+EVERY_STATE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+
+
+def raw_get(server, path: str, **headers) -> requests.Response:
+    """A GET that leaves the body as it came (requests would decode gzip)."""
+    response = requests.get(server.url + path, headers=headers, timeout=30, stream=True)
+    response.raw_body = response.raw.read(decode_content=False)
+    return response
+
+
+@pytest.mark.parametrize("path", DOCUMENTS)
+def test_documents_carry_validators_and_answer_conditional_requests(server, path):
+    first = server.get(path)
+    assert first.status_code == 200, first.text
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = server.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == etag
+    assert server.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+    assert server.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_the_same_bytes_have_the_same_etag_whatever_accept_chose_them(server):
+    params = {"query": "SELECT ?s WHERE { ?s a akg:SovereignState } ORDER BY ?s"}
+    answers = [
+        server.get("/sparql", params=params, headers=headers)
+        for headers in (
+            {"Accept": "*/*"},
+            {"Accept": "application/sparql-results+json"},
+            {"Accept": ""},
+            {"Accept": "application/sparql-results+json;q=0.9, text/plain;q=0.1"},
+        )
+    ]
+    assert len({a.content for a in answers}) == 1
+    assert len({a.headers["ETag"] for a in answers}) == 1
+    as_csv = server.get("/sparql", params=params, headers={"Accept": "text/csv"})
+    assert as_csv.headers["ETag"] != answers[0].headers["ETag"]
+    turtle = [
+        server.get("/data/id/Japan.ttl", headers={"Accept": accept}).headers["ETag"]
+        for accept in ("*/*", "text/turtle", "")
+    ]
+    assert len(set(turtle)) == 1
+
+
+def test_a_large_answer_is_gzipped_when_the_client_accepts_it(server):
+    path = "/sparql?query=" + requests.utils.quote(EVERY_STATE)
+    plain = raw_get(server, path, **{"Accept-Encoding": "identity"})
+    zipped = raw_get(server, path, **{"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.raw_body) < len(plain.raw_body) / 4
+    assert json.loads(gzip.decompress(zipped.raw_body)) == json.loads(plain.raw_body)
+    refused = raw_get(server, path, **{"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+
+
+@pytest.mark.parametrize("path", ["/dumps/all.ttl", "/page/id/Japan", "/api/openapi.json"])
+def test_documents_are_gzipped_and_revalidate_with_the_weak_etag(server, path):
+    zipped = raw_get(server, path, **{"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.headers["ETag"].startswith('W/"')
+    plain = raw_get(server, path, **{"Accept-Encoding": "identity"})
+    assert gzip.decompress(zipped.raw_body) == plain.raw_body
+    revalidated = server.get(
+        path, headers={"If-None-Match": zipped.headers["ETag"], "Accept-Encoding": "gzip"}
+    )
+    assert revalidated.status_code == 304
+
+
+def test_a_gzip_file_is_not_encoded_again(server):
+    response = raw_get(server, "/dumps/all.nq.gz", **{"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in response.headers
+    assert gzip.decompress(response.raw_body).startswith(b"<")
+
+
+def test_a_write_gives_documents_a_new_last_modified_and_etag(server):
+    before = server.get("/data/id/Philippines.ttl")
+    stamp = "urn:alliance-kg:test-caching"
+    update = f'INSERT DATA {{ id:Philippines rdfs:comment "{stamp}" }}'
+    try:
+        assert server.post("/sparql", data={"update": update}, headers=server.auth).ok
+        after = server.get(
+            "/data/id/Philippines.ttl", headers={"If-None-Match": before.headers["ETag"]}
+        )
+        assert after.status_code == 200 and stamp in after.text
+        assert after.headers["ETag"] != before.headers["ETag"]
+    finally:
+        undo = f'DELETE DATA {{ id:Philippines rdfs:comment "{stamp}" }}'
+        assert server.post("/sparql", data={"update": undo}, headers=server.auth).ok
