@@ -1,8 +1,11 @@
-"""Linked data: every IRI the graph mints (`<base>/id/NAME`) dereferences on this server.
+"""Linked data: every IRI the graph mints (`<base>KIND/NAME` for the entities `id/`, the
+source documents `source/`, the claims `claim/` and the fields of cooperation `field/`)
+dereferences on this server.
 
-Following Cool URIs for the Semantic Web (303 See Other): `/id/NAME` redirects to an HTML page
+Following Cool URIs for the Semantic Web (303 See Other): `/KIND/NAME` redirects to an HTML page
 or to an RDF document, by content negotiation; each is also reachable by its own URL:
-`/page/id/NAME` and `/data/id/NAME.ttl|.nt|.jsonld|.rdf`.
+`/page/KIND/NAME` and `/data/KIND/NAME.ttl|.nt|.jsonld|.rdf`, and each names the others with
+`Link: rel=alternate` (and `<link rel=alternate>` in the page), so crawlers find the twins.
 """
 
 from __future__ import annotations
@@ -10,14 +13,22 @@ from __future__ import annotations
 import io
 import json
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
-from endpoint.pages import entity_space, label_of, labelled_link, local_href, local_page, page
+from endpoint.pages import (
+    MINTED_KINDS,
+    entity_space,
+    label_of,
+    labelled_link,
+    local_href,
+    local_page,
+    page,
+)
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
 from graph.terms import compact, display, parse_term
@@ -49,52 +60,86 @@ SELECT DISTINCT ?event WHERE {
 } ORDER BY ?event"""
 
 
-def _entity(name: str) -> ox.NamedNode:
+KINDS = "<any(" + ", ".join(MINTED_KINDS) + "):kind>"
+
+
+def _entity(kind: str, name: str) -> ox.NamedNode:
+    """The minted IRI `<base IRI>KIND/NAME`, if the store knows anything about it (as a
+    subject, an object or the name of a claim's graph)."""
     try:
-        entity = ox.NamedNode(entity_space() + name)
+        entity = ox.NamedNode(entity_space()[: -len("id/")] + f"{kind}/{name}")
     except ValueError:
         raise HTTPError(404, f"no resource named {name!r}") from None
-    if next(store().raw.quads_for_pattern(entity, None, None, None), None) is None:
+    raw = store().raw
+    known = (
+        next(raw.quads_for_pattern(entity, None, None, None), None)
+        or next(raw.quads_for_pattern(None, None, entity, None), None)
+        or next(raw.quads_for_pattern(None, None, None, entity), None)
+    )
+    if known is None:
         raise HTTPError(404, f"nothing is known about <{entity.value}>")
     return entity
 
 
-@bp.route("/id/<path:name>")
-def resource(name: str) -> Response:
-    _entity(name)
+@bp.route(f"/{KINDS}/<path:name>")
+def resource(kind: str, name: str) -> Response:
+    _entity(kind, name)
     media = negotiate(request.headers.get("Accept"), (HTML, *GRAPH_TYPES), HTML) or HTML
     if media is HTML:
-        return redirect(f"/page/id/{name}", code=303)
-    extension = next(ext for ext, short in EXTENSIONS.items() if short == media.name)
-    return redirect(f"/data/id/{name}.{extension}", code=303)
+        response = redirect(f"/page/{kind}/{name}", code=303)
+    else:
+        extension = next(ext for ext, short in EXTENSIONS.items() if short == media.name)
+        response = redirect(f"/data/{kind}/{name}.{extension}", code=303)
+    response.vary.add("Accept")  # the target depends on it: caches must keep one per Accept
+    return response
 
 
 def _description(entity: ox.NamedNode) -> list[ox.Triple]:
-    """The entity's outgoing triples and its incoming links, from every graph, each once."""
+    """The resource's outgoing triples and its incoming links, from every graph, and for a
+    claim the triples its graph holds; each once."""
     raw = store().raw
     quads = list(raw.quads_for_pattern(entity, None, None, None))
     quads += list(raw.quads_for_pattern(None, None, entity, None))
+    quads += list(raw.quads_for_pattern(None, None, None, entity))
     return list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
 
 
-@bp.route("/data/id/<path:name>")
-def document(name: str) -> Response:
+#: The RDF twins of a page, as `Link: rel=alternate` and `<link rel=alternate>` name them.
+TWINS = [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")]
+
+
+def _twins(kind: str, name: str) -> list[tuple[str, str, str]]:
+    """(href, media type, label) of each RDF document describing /KIND/NAME."""
+    media = {m.name: m.mime for m in GRAPH_TYPES}
+    return [(f"/data/{kind}/{name}.{ext}", media[EXTENSIONS[ext]], label) for ext, label in TWINS]
+
+
+def _link_header(links: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f'<{quote(href)}>; rel="alternate"; type="{mime}"' for href, mime, _ in links)
+
+
+@bp.route(f"/data/{KINDS}/<path:name>")
+def document(kind: str, name: str) -> Response:
     stem, _, extension = name.rpartition(".")
     if extension not in EXTENSIONS or not stem:
         raise HTTPError(404, f"no document {name!r}: use NAME.ttl, .nt, .jsonld or .rdf")
     media = next(m for m in GRAPH_TYPES if m.name == EXTENSIONS[extension])
     buffer = io.BytesIO()
     prefixes = PREFIXES if media.name in ("ttl", "rdfxml") else None
-    ox.serialize(_description(_entity(stem)), buffer, RDF_FORMATS[media.name], prefixes=prefixes)
-    return Response(buffer.getvalue(), mimetype=media.mime)
+    triples = _description(_entity(kind, stem))
+    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    response = Response(buffer.getvalue(), mimetype=media.mime)
+    page_link = f'<{quote(f"/page/{kind}/{stem}")}>; rel="alternate"; type="text/html"'
+    response.headers["Link"] = page_link
+    return response
 
 
-@bp.route("/page/id/<path:name>")
-def html_page(name: str) -> Response:
+@bp.route(f"/page/{KINDS}/<path:name>")
+def html_page(kind: str, name: str) -> Response:
     """The resource for people: label, types, properties (asserted and inferred told apart, an
     inferred value linked to its explanation), incoming links, the quotes its facts come from,
     its Wikidata item, and a picture of its neighbourhood."""
-    entity = _entity(name)
+    entity = _entity(kind, name)
     raw = store().raw
     inferred = ox.NamedNode(INFERRED_GRAPH)
     outgoing = _merged(raw.quads_for_pattern(entity, None, None, None))
@@ -117,14 +162,10 @@ def html_page(name: str) -> Response:
     quotes = _quotes(outgoing, incoming)
     wikidata = [o for (p, o), _ in outgoing.items() if p == WIKIDATA]
     dated = any(p == DATE or (p == TYPE and o == EVENT) for (p, o), _ in outgoing.items())
-    downloads = " ".join(
-        f'<a href="/data/id/{escape(name)}.{ext}">{label}</a>'
-        for ext, label in [
-            ("ttl", "Turtle"),
-            ("jsonld", "JSON-LD"),
-            ("nt", "N-Triples"),
-            ("rdf", "RDF/XML"),
-        ]
+    twins = _twins(kind, name)
+    downloads = " ".join(f'<a href="{escape(href)}">{label}</a>' for href, _, label in twins)
+    alternates = "".join(
+        f'<link rel=alternate type="{mime}" href="{escape(href)}">' for href, mime, _ in twins
     )
     parts = [f"<p><code>{escape(entity.value)}</code> · {downloads}</p>"]
     if types:
@@ -137,6 +178,18 @@ def html_page(name: str) -> Response:
         )
     if dated:
         parts.append(f'<p><a href="/timeline#{escape(name)}">On the timeline of events</a></p>')
+    held = list(raw.quads_for_pattern(None, None, None, entity))  # a claim's own triples
+    if held:
+        parts.append(
+            "<h2>Triples of this claim</h2><table><tr><th>subject</th><th>property</th>"
+            "<th>value</th></tr>"
+            + "".join(
+                f"<tr><td>{labelled_link(q.subject)}</td><td>{labelled_link(q.predicate)}</td>"
+                f"<td>{labelled_link(q.object)}</td></tr>"
+                for q in held
+            )
+            + "</table>"
+        )
     edges = [
         Edge(label_of(p) or compact(p), label_of(o) or display(o), local_page(o), True,
              all(g == inferred for g in graphs))
@@ -164,7 +217,9 @@ def html_page(name: str) -> Response:
             source = f" ({labelled_link(document)})" if document is not None else ""
             parts.append(f"<li><q>{escape(quote)}</q>{by}{source}</li>")
         parts.append("</ul>")
-    return page(title, "".join(parts))
+    response = page(title, "".join(parts), head=alternates)
+    response.headers["Link"] = _link_header(twins)
+    return response
 
 
 def _merged(quads, incoming: bool = False) -> dict[tuple, list]:

@@ -169,12 +169,26 @@ def labelled_link(term) -> str:
     return f'<a href="{escape(href)}">{escape(label)}</a> <small>{escape(compact(term))}</small>'
 
 
+#: The IRI spaces the graph mints under its base IRI, each dereferenced at /KIND/NAME: entities,
+#: source documents, claims (one named graph each) and fields of cooperation.
+MINTED_KINDS = ("id", "source", "claim", "field")
+
+
+def minted(term) -> tuple[str, str] | None:
+    """(kind, name) of an IRI the graph mints (`<base IRI>KIND/NAME`), or None."""
+    if not isinstance(term, ox.NamedNode):
+        return None
+    base = entity_space()[: -len("id/")]
+    if not term.value.startswith(base):
+        return None
+    kind, _, name = term.value[len(base) :].partition("/")
+    return (kind, name) if kind in MINTED_KINDS and name else None
+
+
 def local_page(term) -> str | None:
-    """Where this server serves a term of the graph's own IRI space (/id/NAME), or None."""
-    space = entity_space()
-    if isinstance(term, ox.NamedNode) and term.value.startswith(space):
-        return "/id/" + term.value[len(space) :]
-    return None
+    """Where this server serves an IRI the graph mints (/id/NAME, /claim/..., ...), or None."""
+    found = minted(term)
+    return f"/{found[0]}/{found[1]}" if found else None
 
 
 def local_href(term: ox.NamedNode) -> str:

@@ -115,3 +115,67 @@ def test_a_write_gives_documents_a_new_last_modified_and_etag(server):
     finally:
         undo = f'DELETE DATA {{ id:Philippines rdfs:comment "{stamp}" }}'
         assert server.post("/sparql", data={"update": undo}, headers=server.auth).ok
+
+
+SOURCE = "source/strategic-alliance-2024-04-13"
+CLAIM = "claim/strategic-alliance-2024-04-13/toyota-factory-visit"
+FIELD = "field/Security"
+
+
+@pytest.mark.parametrize("path", [SOURCE, CLAIM, FIELD, "id/Japan"])
+def test_every_minted_iri_dereferences_to_a_page_and_rdf(server, path):
+    import rdflib
+
+    for accept, target in (("text/html", f"/page/{path}"), ("text/turtle", f"/data/{path}.ttl")):
+        redirect = server.get(f"/{path}", headers={"Accept": accept}, allow_redirects=False)
+        assert redirect.status_code == 303 and redirect.headers["Location"].endswith(target)
+        assert "Accept" in redirect.headers["Vary"]
+    page = server.get(f"/page/{path}")
+    assert page.status_code == 200
+    links = requests.utils.parse_header_links(page.headers["Link"])
+    assert {link["type"] for link in links} == {
+        "text/turtle",
+        "application/ld+json",
+        "application/n-triples",
+        "application/rdf+xml",
+    }
+    assert f'<link rel=alternate type="text/turtle" href="/data/{path}.ttl">' in page.text
+    document = server.get(f"/data/{path}.ttl")
+    assert f'</page/{path}>; rel="alternate"; type="text/html"' == document.headers["Link"]
+    graph = rdflib.Graph().parse(data=document.text, format="turtle")
+    assert (rdflib.URIRef(f"https://w3id.org/alliance-kg/{path}"), None, None) in graph
+
+
+def test_a_claim_document_holds_its_triples_quote_attribution_and_modality(server):
+    import rdflib
+
+    graph = rdflib.Graph().parse(data=server.get(f"/data/{CLAIM}.ttl").text, format="turtle")
+    akg = rdflib.Namespace("https://w3id.org/alliance-kg/ontology#")
+    ids = rdflib.Namespace("https://w3id.org/alliance-kg/id/")
+    claim = rdflib.URIRef(f"https://w3id.org/alliance-kg/{CLAIM}")
+    assert "Toyota Motor Corp factory" in str(graph.value(claim, akg.quote))
+    assert graph.value(claim, akg.attributedTo) == ids.Sources_familiar_with_the_matter
+    assert graph.value(claim, akg.modality) is not None
+    assert (ids.Kishida_visit_to_the_Toyota_factory, akg.site, None) in graph
+    page = server.get(f"/page/{CLAIM}").text
+    assert "Triples of this claim" in page
+
+
+def test_pages_link_the_sources_and_claims_they_cite_on_this_server(server):
+    page = server.get("/page/id/Japan").text
+    assert f'href="/{SOURCE}"' in page
+    assert "https://w3id.org/alliance-kg/source/" not in page.split("<code>")[0]
+    assert server.get("/source/nothing-here").status_code == 404
+
+
+def test_the_ordinal_keeps_the_datatype_its_range_declares(server):
+    query = """SELECT ?value ?range WHERE {
+        id:US_Japan_Philippines_trilateral_summit_2024 akg:ordinal ?value .
+        akg:ordinal rdfs:range ?range }"""
+    (row,) = server.get("/sparql", params={"query": query}).json()["results"]["bindings"]
+    assert row["value"]["datatype"] == row["range"]["value"] == XSD_INTEGER
+    dump = server.get("/dumps/asserted.nq").text
+    assert f'"1"^^<{XSD_INTEGER}>' in dump
+
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -43,6 +43,8 @@ BREAKAGES = [
     ('akg:participant id:United_States , id:Japan , id:Philippines ;',
      'akg:participant id:United_States , id:Japan ;', "akgsh:TrilateralSummitShape", "three",
      "id:US_Japan_Philippines_trilateral_summit_2024"),
+    ('akg:ordinal "1"^^xsd:integer', 'akg:ordinal "0"^^xsd:integer', "akgsh:OrdinalShape",
+     "1 or more", "id:US_Japan_Philippines_trilateral_summit_2024"),
 ]  # fmt: skip
 
 
