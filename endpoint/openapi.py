@@ -301,10 +301,15 @@ SCHEMAS = {
         },
     },
     "Rows": {
-        "description": "One object per solution: each variable's value as a string (null when "
-        "unbound).",
+        "description": "One object per solution: each variable's value as a JSON number for "
+        "a numeric literal (integer for xsd:integer and its subtypes), a boolean for an "
+        "xsd:boolean, otherwise its string (an IRI, a lexical form), null when unbound. The "
+        "lexical forms and datatypes are in the SPARQL JSON and CSV formats.",
         "type": "array",
-        "items": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+        "items": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "number", "integer", "boolean", "null"]},
+        },
     },
     "SavedQuery": {
         "type": "object",

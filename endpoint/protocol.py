@@ -31,6 +31,7 @@ from endpoint.runner import QueryRunner, raise_for
 from graph.dataset import QueryDataset
 from graph.sparql_text import all_words, check_nesting, query_form
 from graph.store import DATASET_VIEWS, KnowledgeStore
+from graph.terms import json_value
 from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
 
@@ -296,9 +297,11 @@ def _evaluate(
 
 
 def rows_response(results) -> Response:
-    """SELECT results as a JSON array of objects, one per row, values as plain strings."""
+    """SELECT results as a JSON array of objects, one per row: numeric and boolean literals as
+    JSON numbers and booleans, other values as strings (their lexical forms stay in the SPARQL
+    JSON and CSV answers)."""
     names = [v.value for v in results.variables]
-    rows = [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
+    rows = [{n: json_value(row[n]) for n in names} for row in results]
     return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
 
 

@@ -82,3 +82,47 @@ def parse_term(text: str) -> ox.NamedNode | ox.Literal:
     except (SyntaxError, StopIteration):
         raise InvalidInput(f"not a valid literal: {text}") from None
     return triple.object
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Datatypes whose values are whole numbers: given to JSON as integers.
+INTEGER_TYPES = frozenset(
+    XSD + name
+    for name in [
+        "integer",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "positiveInteger",
+    ]
+)
+NUMBER_TYPES = frozenset({XSD + "decimal", XSD + "double", XSD + "float"})
+
+
+def json_value(term: object) -> str | int | float | bool | None:
+    """A term as a plain JSON value: numbers and booleans typed (so pandas and JavaScript need
+    not guess), everything else, and any lexical form that is not a valid number or boolean
+    (`"NaN"`, `"INF"`), as its string."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        try:
+            if datatype in INTEGER_TYPES:
+                return int(term.value)
+            if datatype in NUMBER_TYPES:
+                number = float(term.value)
+                return number if number == number and abs(number) != float("inf") else term.value
+        except ValueError:
+            return term.value
+        if datatype == XSD + "boolean" and term.value in ("true", "false", "1", "0"):
+            return term.value in ("true", "1")
+    return term.value

@@ -1,6 +1,6 @@
-"""Validators and compression as HTTP caches and clients use them, against the real server:
-documents carry ETag, Last-Modified and Cache-Control and answer conditional requests; the same
-bytes have the same ETag whatever Accept chose them; textual bodies are gzipped when accepted."""
+"""Linked data as its consumers receive it, against the real server: validators and compression
+as HTTP caches use them, every minted IRI dereferenced with its twins named, typed values where
+clients expect types."""
 
 from __future__ import annotations
 
@@ -179,3 +179,16 @@ def test_the_ordinal_keeps_the_datatype_its_range_declares(server):
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_rows_give_json_numbers_for_numeric_literals_and_strings_otherwise(server):
+    (deal,) = server.get("/api/queries/acquisitions", params={"format": "rows"}).json()
+    assert deal["amount"] == 14_100_000_000 and isinstance(deal["amount"], float)
+    assert deal["currency"] == "USD"
+    assert deal["deal"].startswith("https://w3id.org/alliance-kg/id/")
+    path = "/api/queries/fact-source"
+    params = {"s": "id:US_Japan_Philippines_trilateral_summit_2024", "p": "akg:ordinal"}
+    rows = server.get(path, params={**params, "format": "rows"}).json()
+    assert rows and all(r["object"] == 1 for r in rows)
+    bindings = server.get(path, params={**params, "format": "json"}).json()["results"]["bindings"]
+    assert {b["object"]["value"] for b in bindings} == {"1"}  # the lexical form stays there
