@@ -12,8 +12,8 @@ from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, by_name, negotiate
-from endpoint.pages import page, term_link
-from endpoint.protocol import store
+from endpoint.pages import entity_space, page, term_link
+from endpoint.protocol import settings, store
 from graph.export import export
 from graph.jsonld_context import jsonld_context
 from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
@@ -24,24 +24,35 @@ VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 DUMP_FORMATS = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
                 "jsonld": "application/ld+json"}  # fmt: skip
-DUMP_SELECTIONS = ("all", "asserted", "inferred")
+DUMP_SELECTIONS = ("all", "asserted", "inferred", "ontology")
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-#: VoID's statistics, each an aggregate over all the triples the endpoint serves.
+#: What each part of the dataset holds, for VoID's subsets and the dumps page.
+SUBSETS = {
+    "asserted": "The asserted facts (one graph per claim), the claims' provenance and the links "
+    "to Wikidata, without the ontology. The SHACL shapes need the ontology's class hierarchy: "
+    "validate this part together with the ontology part (or use the whole dataset).",
+    "inferred": "The triples the OWL 2 RL reasoner and the project's rules infer.",
+    "ontology": "The OWL ontology and the SKOS scheme of fields of cooperation.",
+}
+DISTINCT_TRIPLES = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+#: VoID's statistics, each an aggregate over the distinct triples the endpoint serves.
 SIZES = {
     "triples": "COUNT(*)",
     "classes": "COUNT(DISTINCT IF(?p = rdf:type, ?o, ?unbound))",
     "properties": "COUNT(DISTINCT ?p)",
     "distinctSubjects": "COUNT(DISTINCT ?s)",
+    "distinctObjects": "COUNT(DISTINCT ?o)",
 }
 
 
-def _count(query: str) -> int:
-    return int(next(iter(store().query(query)))["n"].value)
+def _count(query: str, view: str = "all") -> int:
+    return int(next(iter(store().query(query, view=view)))["n"].value)
 
 
 @bp.route("/.well-known/void")
 def void() -> Response:
-    """A VoID description: the endpoint, sizes, classes, properties, sources, licence, dumps."""
+    """A VoID description: the endpoint, sizes, class and property partitions, the asserted,
+    inferred and ontology parts as subsets with their own dumps, sources, licence."""
     base = request.host_url.rstrip("/")
     dataset = ox.NamedNode(base + "/.well-known/void#dataset")
 
@@ -51,23 +62,75 @@ def void() -> Response:
     def typed(value: int) -> ox.Literal:
         return ox.Literal(str(value), datatype=node(PREFIXES["xsd"] + "integer"))
 
+    def statement(subject, name: str, value) -> ox.Triple:
+        return ox.Triple(subject, node(VOID + name), value)
+
+    def sizes(subject, view: str) -> list[ox.Triple]:
+        select = " ".join(f"({count} AS ?{name})" for name, count in SIZES.items())
+        (row,) = store().query(f"SELECT {select} WHERE {DISTINCT_TRIPLES}", view=view)
+        return [statement(subject, name, typed(int(row[name].value))) for name in SIZES]
+
+    def dumps(subject, selection: str) -> list[ox.Triple]:
+        return [
+            statement(subject, "dataDump", node(f"{base}/dumps/{selection}.{extension}"))
+            for extension in DUMP_FORMATS
+        ]
+
+    entities = _count(
+        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o "
+        f'FILTER STRSTARTS(STR(?s), "{entity_space()}") }}'
+    )
     triples = [
         ox.Triple(dataset, node(PREFIXES["rdf"] + "type"), node(VOID + "Dataset")),
         ox.Triple(dataset, node(DCTERMS + "title"), ox.Literal("alliance-kg", language="en")),
         ox.Triple(dataset, node(DCTERMS + "license"), node(LICENCE)),
-        ox.Triple(dataset, node(VOID + "sparqlEndpoint"), node(base + "/sparql")),
-        ox.Triple(dataset, node(VOID + "uriSpace"), ox.Literal(PREFIXES["id"])),
-        ox.Triple(dataset, node(VOID + "vocabulary"), node(AKG)),
+        statement(dataset, "sparqlEndpoint", node(base + "/sparql")),
+        statement(dataset, "uriSpace", ox.Literal(entity_space())),
+        statement(dataset, "vocabulary", node(AKG)),
+        statement(dataset, "entities", typed(entities)),
+        *sizes(dataset, "all"),
+        *dumps(dataset, "all"),
     ]
-    for prop, count in SIZES.items():
-        query = f"SELECT ({count} AS ?n) WHERE {{ ?s ?p ?o }}"
-        triples.append(ox.Triple(dataset, node(VOID + prop), typed(_count(query))))
     for row in store().query("SELECT DISTINCT ?doc WHERE { ?doc a akg:SourceDocument }"):
         triples.append(ox.Triple(dataset, node(DCTERMS + "source"), row["doc"]))
-    for selection in DUMP_SELECTIONS:
-        for extension in DUMP_FORMATS:
-            dump = node(f"{base}/dumps/{selection}.{extension}")
-            triples.append(ox.Triple(dataset, node(VOID + "dataDump"), dump))
+    # Blank nodes named in order, so the same data gives the same bytes (and the same ETag).
+    for index, row in enumerate(
+        store().query(
+            "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class "
+            "ORDER BY ?class"
+        )
+    ):
+        partition = ox.BlankNode(f"class{index}")
+        triples += [
+            statement(dataset, "classPartition", partition),
+            statement(partition, "class", row["class"]),
+            statement(partition, "entities", typed(int(row["n"].value))),
+        ]
+    for index, row in enumerate(
+        store().query(
+            f"SELECT ?p (COUNT(*) AS ?n) WHERE {DISTINCT_TRIPLES} GROUP BY ?p ORDER BY ?p"
+        )
+    ):
+        partition = ox.BlankNode(f"property{index}")
+        triples += [
+            statement(dataset, "propertyPartition", partition),
+            statement(partition, "property", row["p"]),
+            statement(partition, "triples", typed(int(row["n"].value))),
+        ]
+    for view, description in () if settings().plain else SUBSETS.items():
+        subset = node(f"{base}/.well-known/void#{view}")
+        triples += [
+            statement(dataset, "subset", subset),
+            ox.Triple(subset, node(PREFIXES["rdf"] + "type"), node(VOID + "Dataset")),
+            ox.Triple(
+                subset, node(DCTERMS + "title"), ox.Literal(f"alliance-kg: {view}", language="en")
+            ),
+            ox.Triple(
+                subset, node(DCTERMS + "description"), ox.Literal(description, language="en")
+            ),
+            *sizes(subset, view),
+            *dumps(subset, view),
+        ]
     offered = (*GRAPH_TYPES, HTML)
     media = by_name(request.args.get("format", ""), offered) or negotiate(
         request.headers.get("Accept"), offered, GRAPH_TYPES[0]
@@ -105,10 +168,13 @@ def dumps_index() -> Response:
         ) + "</li>"
         for selection in DUMP_SELECTIONS
     )  # fmt: skip
+    parts = "".join(
+        f"<li><b>{selection}</b>: {escape(description)}</li>"
+        for selection, description in SUBSETS.items()
+    )
     text = (
-        "<p>The dataset as files: everything (the ontology, the asserted facts, the claims' "
-        "provenance and the inferred triples), the asserted facts and the claims' provenance "
-        "alone (without the ontology), or the inferred triples alone.</p>"
+        "<p>The dataset as files: <b>all</b> (the ontology, the asserted facts, the claims' "
+        f"provenance and the inferred triples), or one of its parts:</p><ul>{parts}</ul>"
         "<p>Each <code>.gz</code> file is gzip-compressed (<code>application/gzip</code>). The "
         "same URL without <code>.gz</code> gives the data itself, for RDF clients that fetch a "
         "URL (rdflib, Jena): <code>/dumps/all.nq</code>, compressed in transit for clients that "

@@ -192,3 +192,85 @@ def test_rows_give_json_numbers_for_numeric_literals_and_strings_otherwise(serve
     assert rows and all(r["object"] == 1 for r in rows)
     bindings = server.get(path, params={**params, "format": "json"}).json()["results"]["bindings"]
     assert {b["object"]["value"] for b in bindings} == {"1"}  # the lexical form stays there
+
+
+def _void(server):
+    import rdflib
+
+    text = server.get("/.well-known/void", headers={"Accept": "text/turtle"}).text
+    return rdflib.Graph().parse(data=text, format="turtle"), rdflib.Namespace(
+        "http://rdfs.org/ns/void#"
+    )
+
+
+def _triples_of(server, selection: str) -> set:
+    import rdflib
+
+    dataset = rdflib.Dataset()
+    dataset.parse(data=server.get(f"/dumps/{selection}.nq").text, format="nquads")
+    return {(s, p, o) for s, p, o, _ in dataset.quads((None, None, None, None))}
+
+
+def test_void_counts_distinct_triples_and_describes_each_part_with_its_dump(server):
+    graph, void = _void(server)
+    dataset = rdflib_uri(server.url + "/.well-known/void#dataset")
+    assert int(graph.value(dataset, void.triples)) == len(_triples_of(server, "all"))
+    subsets = set(graph.objects(dataset, void.subset))
+    assert {str(s).rsplit("#", 1)[1] for s in subsets} == {"asserted", "inferred", "ontology"}
+    for subset in subsets:
+        selection = str(subset).rsplit("#", 1)[1]
+        assert int(graph.value(subset, void.triples)) == len(_triples_of(server, selection))
+        dumps = {str(d) for d in graph.objects(subset, void.dataDump)}
+        assert f"{server.url}/dumps/{selection}.nq" in dumps
+    assert "ontology" in str(
+        graph.value(
+            rdflib_uri(f"{server.url}/.well-known/void#asserted"),
+            rdflib_uri("http://purl.org/dc/terms/description"),
+        )
+    )
+
+
+def test_void_partitions_count_each_class_and_property(server):
+    graph, void = _void(server)
+    dataset = rdflib_uri(server.url + "/.well-known/void#dataset")
+    states = server.get(
+        "/sparql",
+        params={"query": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a akg:SovereignState }"},
+    ).json()["results"]["bindings"][0]["n"]["value"]
+    by_class = {
+        graph.value(p, void["class"]): int(graph.value(p, void.entities))
+        for p in graph.objects(dataset, void.classPartition)
+    }
+    assert by_class[rdflib_uri(AKG + "SovereignState")] == int(states)
+    by_property = {
+        graph.value(p, void.property): int(graph.value(p, void.triples))
+        for p in graph.objects(dataset, void.propertyPartition)
+    }
+    assert sum(by_property.values()) == int(graph.value(dataset, void.triples))
+    assert int(graph.value(dataset, void.entities)) > 50
+    assert int(graph.value(dataset, void.distinctObjects)) > 0
+
+
+def test_the_asserted_dump_validates_with_the_ontology_dump(server):
+    """As the dumps page and VoID say: the shapes need the ontology's class hierarchy."""
+    import pyshacl
+    import rdflib
+
+    from ontology import SHAPES_FILE
+
+    shapes = rdflib.Graph().parse(SHAPES_FILE)
+    facts = rdflib.Graph()
+    for selection in ("asserted", "ontology"):
+        facts.parse(data=server.get(f"/dumps/{selection}.ttl").text, format="turtle")
+    conforms, _, report = pyshacl.validate(facts, shacl_graph=shapes)
+    assert conforms, report
+    assert "validate this part together with the ontology part" in server.get("/dumps/").text
+
+
+AKG = "https://w3id.org/alliance-kg/ontology#"
+
+
+def rdflib_uri(value: str):
+    import rdflib
+
+    return rdflib.URIRef(value)
