@@ -31,6 +31,7 @@ from endpoint.pages import (
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
+from graph.results import write_triples
 from graph.terms import compact, display, parse_term
 from ontology import AKG, CLAIM, INFERRED_GRAPH, PREFIXES
 
@@ -125,9 +126,7 @@ def document(kind: str, name: str) -> Response:
         raise HTTPError(404, f"no document {name!r}: use NAME.ttl, .nt, .jsonld or .rdf")
     media = next(m for m in GRAPH_TYPES if m.name == EXTENSIONS[extension])
     buffer = io.BytesIO()
-    prefixes = PREFIXES if media.name in ("ttl", "rdfxml") else None
-    triples = _description(_entity(kind, stem))
-    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    write_triples(_description(_entity(kind, stem)), RDF_FORMATS[media.name], buffer)
     response = Response(buffer.getvalue(), mimetype=media.mime)
     page_link = f'<{quote(f"/page/{kind}/{stem}")}>; rel="alternate"; type="text/html"'
     response.headers["Link"] = page_link

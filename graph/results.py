@@ -54,7 +54,13 @@ def write_results(results: QueryResults, fmt: str, output: IO[bytes]) -> None:
 def write_triples(
     triples: Iterable[ox.Triple] | Iterable[ox.Quad], rdf_format: ox.RdfFormat, output: IO[bytes]
 ) -> None:
-    """Serialise triples or quads with the project's prefixes where the format has them."""
+    """Serialise triples or quads with the project's prefixes where the format has them;
+    JSON-LD compacted with the ontology's context."""
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        from graph.jsonld_context import write_compacted
+
+        write_compacted(list(triples), output)
+        return
     ox.serialize(triples, output, rdf_format, prefixes=_used_prefixes(rdf_format))
 
 

@@ -274,3 +274,45 @@ def rdflib_uri(value: str):
     import rdflib
 
     return rdflib.URIRef(value)
+
+
+def test_hand_written_json_ld_reads_individuals_as_the_ontology_s_own(server):
+    from pyld import jsonld
+
+    context = server.get("/ontology/context.jsonld").json()["@context"]
+    document = {"@context": context, "@id": "id:Some_initiative", "status": "Planned",
+                "modality": "akg:Reported", "alliedWith": "id:Japan"}  # fmt: skip
+    (node,) = jsonld.expand(document)
+    assert node[AKG + "status"] == [{"@id": AKG + "Planned"}]
+    assert node[AKG + "modality"] == [{"@id": AKG + "Reported"}]
+    assert node[AKG + "alliedWith"] == [{"@id": "https://w3id.org/alliance-kg/id/Japan"}]
+
+
+def test_json_ld_documents_are_compacted_framable_and_exact_under_urdna2015(server):
+    from pyld import jsonld
+
+    document = server.get("/data/id/Japan.jsonld").json()
+    assert "@context" in document
+    japan = next(n for n in document["@graph"] if n["@id"] == "id:Japan")
+    assert "SovereignState" in japan["@type"]
+    framed = jsonld.frame(document, {"@context": document["@context"], "@type": "SovereignState"})
+    found = framed.get("@graph", [framed])  # one match is framed as the top object
+    assert [n["@id"] for n in found] == ["id:Japan"]
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    from_json_ld = jsonld.normalize(document, options)
+    as_n_triples = jsonld.from_rdf(
+        server.get("/data/id/Japan.nt").text, {"format": "application/n-quads"}
+    )
+    assert from_json_ld == jsonld.normalize(as_n_triples, options)
+
+
+def test_the_json_ld_dump_keeps_named_graphs_and_compacts_with_the_context(server):
+    from pyld import jsonld
+
+    dump = server.get("/dumps/asserted.jsonld").json()
+    assert dump["@context"] == server.get("/ontology/context.jsonld").json()["@context"]
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    from_nquads = jsonld.from_rdf(
+        server.get("/dumps/asserted.nq").text, {"format": "application/n-quads"}
+    )
+    assert jsonld.normalize(dump, options) == jsonld.normalize(from_nquads, options)
