@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from graph.saved_queries import Parameter, SavedQuery
 from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
-from graph.terms import BARE_SCHEMES
+from graph.terms import BARE_SCHEMES, expand_iri
 from ontology import PREFIXES
 
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
@@ -139,7 +139,10 @@ def _operation(query: SavedQuery, choices: dict[str, list], max_page: int) -> di
 def _parameter(query: SavedQuery, parameter: Parameter, choices: list | None) -> dict:
     schema, generic = _schema(parameter)
     if choices:
-        schema = {**schema, "enum": [_typed(c, schema) for c in choices]}
+        values = [_typed(c, schema) for c in choices]
+        if parameter.kind == "iri":  # the prefixed names and the full IRIs alike
+            values += [expand_iri(v).value for v in values if expand_iri(v).value != v]
+        schema = {**schema, "enum": list(dict.fromkeys(values))}
         generic = schema["enum"][0]
     description = parameter.description()
     default = query.defaults.get(parameter.name)
@@ -185,14 +188,9 @@ def _results_response() -> dict:
             "application/sparql-results+json": {
                 "schema": {"$ref": "#/components/schemas/SparqlResults"}
             },
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"$ref": "#/components/schemas/SparqlResults"},
-                        {"$ref": "#/components/schemas/Rows"},
-                    ]
-                }
-            },
+            # Plain JSON is the rows (`Accept: application/json` or `format=rows`); SPARQL
+            # JSON has its own type, so a generated client can ask for either by Accept.
+            "application/json": {"schema": {"$ref": "#/components/schemas/Rows"}},
             "application/sparql-results+xml": {"schema": {"type": "string"}},
             "text/csv": {"schema": {"type": "string"}},
             "text/tab-separated-values": {"schema": {"type": "string"}},

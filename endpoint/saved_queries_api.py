@@ -10,12 +10,13 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import HTML, JSON, negotiate
+from endpoint.negotiation import HTML, JSON, RESULT_TYPES, MediaType, negotiate
 from endpoint.openapi import openapi_document
 from endpoint.pages import page, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
 from graph.errors import AllianceKGError
 from graph.saved_queries import find_saved_query, load_saved_queries
+from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
 from graph.terms import compact
 from queries import QUERIES_DIR
@@ -53,6 +54,21 @@ def listing() -> Response:
     return Response(body, mimetype="application/json")
 
 
+#: JSON rows by media type: plain `application/json`, as an API client (or a client generated
+#: from the OpenAPI document) asks for JSON; SPARQL JSON has a type of its own.
+ROWS = MediaType("rows", "application/json")
+
+
+def _rows_by_accept(saved) -> bool:
+    """Whether Accept prefers plain JSON rows (for a SELECT query asked without `format`)."""
+    if "format" in request.args or "output" in request.args:
+        return False
+    if query_form(saved.text) != "SELECT":
+        return False
+    offered = (*RESULT_TYPES, HTML, ROWS)  # the server's order: */* gets SPARQL JSON
+    return negotiate(request.headers.get("Accept"), offered, RESULT_TYPES[0]) is ROWS
+
+
 @bp.route("/api/queries/<name>")
 def run(name: str) -> Response:
     saved = find_saved_query(QUERIES_DIR, name)
@@ -63,7 +79,7 @@ def run(name: str) -> Response:
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
     dataset = store().dataset(None if settings().plain else view)
-    rows = request.args.get("format") == "rows"
+    rows = request.args.get("format") == "rows" or _rows_by_accept(saved)
 
     def add_links(response: Response) -> None:
         """RFC 8288 links to the first, previous and next pages (next only if it has rows)."""

@@ -3,6 +3,7 @@ the real server with schemathesis) and paging with Link headers."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -52,7 +53,10 @@ def test_every_saved_query_is_described_with_typed_examples(document):
 def test_enumerated_parameters_list_their_values(document, server):
     parameters = document["paths"]["/api/queries/alliance-members"]["get"]["parameters"]
     alliance = next(p for p in parameters if p["name"] == "alliance")
-    assert alliance["schema"]["enum"] == ["id:US_Japan_Alliance"]
+    assert alliance["schema"]["enum"] == [
+        "id:US_Japan_Alliance",
+        "https://w3id.org/alliance-kg/id/US_Japan_Alliance",
+    ]
     page = server.get("/queries/alliance-members").text
     assert '<select name="alliance">' in page and "<option selected>id:US_Japan_Alliance" in page
 
@@ -121,3 +125,51 @@ def test_bad_pages_are_400s(server, path, page, words):
     response = server.get(path, params={"page": page})
     assert response.status_code == 400
     assert words in response.text
+
+
+REPRESENTATIONS = [
+    # (Accept, format parameter, what the body must be)
+    ("application/json", None, list),
+    ("application/sparql-results+json", None, dict),
+    ("*/*", None, dict),
+    (None, "rows", list),
+    ("text/csv", None, str),
+]
+
+
+@pytest.mark.parametrize(("accept", "fmt", "kind"), REPRESENTATIONS)
+def test_live_requests_and_responses_validate_against_the_document(
+    document, server, accept, fmt, kind
+):
+    """openapi-core, a validator nobody here wrote, checks each live request and response
+    (status, headers, media type, body schema) against the document, for each representation a
+    client can ask for by Accept alone, as a generated client does."""
+    import requests
+    from openapi_core import Config, OpenAPI
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+    def as_json(body: bytes, **_):
+        return json.loads(body)
+
+    def as_text(body: bytes, charset: str = "utf-8", **_) -> str:
+        return body if isinstance(body, str) else body.decode(charset)
+
+    # The SPARQL result types are JSON and text to the validator, as to any client.
+    readers = {"application/sparql-results+json": as_json, "text/csv": as_text}
+    spec = OpenAPI.from_dict(document, config=Config(extra_media_type_deserializers=readers))
+    for path, params in [
+        ("/api/queries/initiatives", {"status": "https://w3id.org/alliance-kg/ontology#Planned"}),
+        ("/api/queries/acquisitions", {}),
+        ("/api/queries/claims-by-attribution", {"page": 2}),
+    ]:
+        if fmt:
+            params = {**params, "format": fmt}
+        headers = {"Accept": accept} if accept else {}
+        prepared = requests.Request("GET", server.url + path, params=params, headers=headers)
+        request = RequestsOpenAPIRequest(prepared)
+        spec.validate_request(request)
+        response = requests.Session().send(prepared.prepare(), timeout=30)
+        assert response.status_code == 200, response.text
+        spec.validate_response(request, RequestsOpenAPIResponse(response))
+        body = response.text if kind is str else response.json()
+        assert isinstance(body, kind), (path, accept, fmt)
