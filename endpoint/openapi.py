@@ -56,7 +56,13 @@ def openapi_document(
     paths: dict = {"/api/queries": {"get": _listing_operation()}}
     for name, query in saved.items():
         choices = (enumerations or {}).get(name, {})
-        paths[f"/api/queries/{name}"] = {"get": _operation(query, choices, max_page)}
+        operation = _operation(query, choices, max_page)
+        paths[f"/api/queries/{name}"] = {"get": operation}
+        if query_form(query.text) == "SELECT":
+            for representation in REPRESENTATIONS:
+                paths[f"/api/queries/{name}/{representation}"] = {
+                    "get": _representation(operation, representation)
+                }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -132,6 +138,30 @@ def _operation(query: SavedQuery, choices: dict[str, list], max_page: int) -> di
             "400": {"$ref": "#/components/responses/BadRequest"},
             "406": {"$ref": "#/components/responses/NotAcceptable"},
             "503": {"$ref": "#/components/responses/Stopped"},
+        },
+    }
+
+
+#: The SELECT queries' answers as operations of their own, one media type each, so that a client
+#: generated from this document (which parses one type per operation) can ask for each.
+REPRESENTATIONS = {
+    "rows": ("application/json", {"$ref": "#/components/schemas/Rows"}, "as JSON rows"),
+    "csv": ("text/csv", {"type": "string"}, "as CSV (lexical forms)"),
+}
+
+
+def _representation(operation: dict, representation: str) -> dict:
+    """The query's operation answering in one representation, without the `format` choice."""
+    media, schema, words = REPRESENTATIONS[representation]
+    ok = operation["responses"]["200"]
+    return {
+        **operation,
+        "operationId": f"{operation['operationId']}{representation.capitalize()}",
+        "summary": f"{operation['summary']} ({words})",
+        "parameters": [p for p in operation["parameters"] if p["name"] != "format"],
+        "responses": {
+            **operation["responses"],
+            "200": {**ok, "content": {media: {"schema": schema}}},
         },
     }
 

@@ -178,13 +178,15 @@ def answer_query(
     key: tuple[str, ...],
     rows: bool | None = None,
     finish: Callable[[Response], None] | None = None,
+    forced: MediaType | None = None,
 ) -> Response:
     """The response to a read query, from the answer cache or from a query process;
     `rows`: whether JSON rows were asked for (None where they are not offered); `finish` adds
-    to a fresh response what is cached with it (such as paging links)."""
+    to a fresh response what is cached with it (such as paging links); `forced`: the media type
+    to answer in, whatever the request asks."""
 
     form = query_form(text)
-    media = _negotiated(req, form, rows)
+    media = forced or _negotiated(req, form, rows)
 
     def compute() -> Response:
         response = _evaluate(req, app, text, dataset, form, media, rows)

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import HTML, JSON, RESULT_TYPES, MediaType, negotiate
+from endpoint.negotiation import HTML, JSON, RESULT_TYPES, MediaType, by_name, negotiate
 from endpoint.openapi import openapi_document
 from endpoint.pages import page, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
@@ -57,6 +57,7 @@ def listing() -> Response:
 #: JSON rows by media type: plain `application/json`, as an API client (or a client generated
 #: from the OpenAPI document) asks for JSON; SPARQL JSON has a type of its own.
 ROWS = MediaType("rows", "application/json")
+CSV = by_name("csv", RESULT_TYPES)
 
 
 def _rows_by_accept(saved) -> bool:
@@ -69,8 +70,19 @@ def _rows_by_accept(saved) -> bool:
     return negotiate(request.headers.get("Accept"), offered, RESULT_TYPES[0]) is ROWS
 
 
+@bp.route("/api/queries/<name>/<any(rows, csv):representation>")
+def run_as(name: str, representation: str) -> Response:
+    """A SELECT query's answer in one representation, whatever Accept says (see openapi.py)."""
+    saved = find_saved_query(QUERIES_DIR, name)
+    if query_form(saved.text) != "SELECT":
+        raise HTTPError(404, f"/{representation} is for SELECT queries; {name} is not one")
+    if "format" in request.args:
+        raise HTTPError(400, f"/api/queries/{name}/{representation} takes no format parameter")
+    return run(name, representation)
+
+
 @bp.route("/api/queries/<name>")
-def run(name: str) -> Response:
+def run(name: str, representation: str | None = None) -> Response:
     saved = find_saved_query(QUERIES_DIR, name)
     values = {k: v for k, v in request.args.items() if k not in RESERVED}
     page_number = _page_number(saved)
@@ -79,7 +91,10 @@ def run(name: str) -> Response:
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
     dataset = store().dataset(None if settings().plain else view)
-    rows = request.args.get("format") == "rows" or _rows_by_accept(saved)
+    if representation is None:
+        rows = request.args.get("format") == "rows" or _rows_by_accept(saved)
+    else:
+        rows = representation == "rows"
 
     def add_links(response: Response) -> None:
         """RFC 8288 links to the first, previous and next pages (next only if it has rows)."""
@@ -93,8 +108,12 @@ def run(name: str) -> Response:
         )
 
     finish = add_links if saved.pagination and page_number is not None else None
-    key = ("saved", name, view)
-    return answer_query(request, current_app, text, dataset, key, rows=rows, finish=finish)
+    # The paging links name the request's own path and parameters: they are part of the key.
+    key = ("saved", name, view, request.full_path)
+    forced = CSV if representation == "csv" else None
+    return answer_query(
+        request, current_app, text, dataset, key, rows=rows, finish=finish, forced=forced
+    )
 
 
 def _page_number(saved) -> int | None:

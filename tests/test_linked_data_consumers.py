@@ -316,3 +316,14 @@ def test_the_json_ld_dump_keeps_named_graphs_and_compacts_with_the_context(serve
         server.get("/dumps/asserted.nq").text, {"format": "application/n-quads"}
     )
     assert jsonld.normalize(dump, options) == jsonld.normalize(from_nquads, options)
+
+
+def test_paging_links_name_the_path_asked_even_from_the_cache(server):
+    by_path = "/api/queries/claims-by-attribution/rows"
+    by_format = "/api/queries/claims-by-attribution?format=rows"
+    for _ in range(2):  # the second round is served from the answer cache
+        assert f"{by_path}?page=2" in server.get(by_path).headers["Link"]
+        link = server.get(by_format).headers["Link"]
+        assert "/rows?" not in link and "format=rows" in link
+    assert server.get(by_path, headers={"Accept": "text/csv"}).json()
+    assert server.get("/api/queries/claims-by-attribution/csv").text.startswith("claim,")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -173,3 +174,44 @@ def test_live_requests_and_responses_validate_against_the_document(
         spec.validate_response(request, RequestsOpenAPIResponse(response))
         body = response.text if kind is str else response.json()
         assert isinstance(body, kind), (path, accept, fmt)
+
+
+def test_a_client_generated_from_the_document_gets_each_representation(
+    document, server, tmp_path, monkeypatch
+):
+    """openapi-python-client writes a typed client from the live document; its operations
+    answer with SPARQL JSON, JSON rows and CSV, each parsed by the generated code."""
+    import importlib
+    import shutil
+    import subprocess
+    import sys
+
+    generator = shutil.which("openapi-python-client") or str(
+        Path(sys.executable).with_name("openapi-python-client")
+    )
+    (tmp_path / "openapi.json").write_text(json.dumps(document))
+    subprocess.run(
+        [generator, "generate", "--path", "openapi.json", "--meta", "none", "--output-path", "gen"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "gen").rename(tmp_path / "pkg" / "generated_client")
+    monkeypatch.syspath_prepend(str(tmp_path / "pkg"))
+    client_module = importlib.import_module("generated_client")
+    tag = importlib.import_module("generated_client.api.companies")
+    client = client_module.Client(base_url=server.url)
+
+    def operation(name):
+        return importlib.import_module(f"{tag.__name__}.{name}")
+
+    results = operation("acquisitions").sync(client=client)
+    amount = results.results.bindings[0]["amount"]
+    assert float(amount.value) == 14_100_000_000 and amount.datatype.endswith("#decimal")
+    rows = operation("acquisitions_rows").sync(client=client)
+    (deal,) = rows
+    assert deal["amount"] == 14_100_000_000 and deal["currency"] == "USD"
+    csv = operation("acquisitions_csv").sync(client=client)
+    assert csv.startswith("deal,acquirerLabel,targetLabel,amount,currency")
