@@ -3,9 +3,9 @@ path in front of Flask): CORS for reads, `nosniff`, validators on documents, 304
 
 - **Validators.** A GET or HEAD answered 200 without an ETag or `no-store` of its own
   (documents, pages, dumps, VoID, the ontology, the OpenAPI document) gets a strong ETag of its
-  bytes, so the same
-  bytes have the same ETag whatever Accept asked for them, `Last-Modified` (when the dataset last
-  changed) and `Cache-Control: no-cache` (a cache keeps it and revalidates). `If-None-Match` and
+  bytes, so the same bytes have the same ETag whatever Accept asked for them, `Last-Modified`
+  (when the dataset last changed) and `Cache-Control: no-cache` (a cache keeps it and
+  revalidates). `If-None-Match` and
   `If-Modified-Since` then give a 304. Query answers carry the answer cache's weak ETags instead
   (endpoint/cache.py), which answer `If-None-Match` before the query runs.
 - **Compression.** A textual body of 1 kB or more is gzip-encoded when the client accepts gzip

@@ -22,11 +22,11 @@ from endpoint.errors import HTTPError
 from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
 from endpoint.pages import (
     MINTED_KINDS,
-    entity_space,
     label_of,
     labelled_link,
     local_href,
     local_page,
+    minted_base,
     page,
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
@@ -68,7 +68,7 @@ def _entity(kind: str, name: str) -> ox.NamedNode:
     """The minted IRI `<base IRI>KIND/NAME`, if the store knows anything about it (as a
     subject, an object or the name of a claim's graph)."""
     try:
-        entity = ox.NamedNode(entity_space()[: -len("id/")] + f"{kind}/{name}")
+        entity = ox.NamedNode(minted_base() + f"{kind}/{name}")
     except ValueError:
         raise HTTPError(404, f"no resource named {name!r}") from None
     raw = store().raw

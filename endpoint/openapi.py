@@ -171,7 +171,7 @@ def _parameter(query: SavedQuery, parameter: Parameter, choices: list | None) ->
     if choices:
         values = [_typed(c, schema) for c in choices]
         if parameter.kind == "iri":  # the prefixed names and the full IRIs alike
-            values += [expand_iri(v).value for v in values if expand_iri(v).value != v]
+            values += [expand_iri(v).value for v in values]
         schema = {**schema, "enum": list(dict.fromkeys(values))}
         generic = schema["enum"][0]
     description = parameter.description()

@@ -174,11 +174,16 @@ def labelled_link(term) -> str:
 MINTED_KINDS = ("id", "source", "claim", "field")
 
 
+def minted_base() -> str:
+    """The base IRI the minted IRI spaces sit under (`--base-iri`)."""
+    return entity_space()[: -len("id/")]
+
+
 def minted(term) -> tuple[str, str] | None:
     """(kind, name) of an IRI the graph mints (`<base IRI>KIND/NAME`), or None."""
     if not isinstance(term, ox.NamedNode):
         return None
-    base = entity_space()[: -len("id/")]
+    base = minted_base()
     if not term.value.startswith(base):
         return None
     kind, _, name = term.value[len(base) :].partition("/")
