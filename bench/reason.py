@@ -40,7 +40,7 @@ ENGINE_CODE = {
     "fast": """
 import pyoxigraph as ox
 from graph.files import load_file
-from graph.reasoner import Reasoner
+from graph.reasoning.sparql_engine import Reasoner
 store = ox.Store()
 for path in ONTOLOGIES:
     load_file(store, Path(path), "urn:o")
@@ -72,7 +72,7 @@ INCREMENTAL_CODE = """
 import time
 import pyoxigraph as ox
 from graph.files import load_file
-from graph.reasoner import Reasoner
+from graph.reasoning.sparql_engine import Reasoner
 store = ox.Store()
 for path in ONTOLOGIES:
     load_file(store, Path(path), "urn:o")

@@ -415,7 +415,7 @@ def reason_command(
 
 
 def reason_fast(ontologies, data, no_rules: bool) -> list[ox.Triple]:
-    from graph.reasoner import Reasoner
+    from graph.reasoning.sparql_engine import Reasoner
 
     store = ox.Store()
     schema, facts = "urn:alliance-kg:ontology", "urn:alliance-kg:data"
@@ -436,7 +436,7 @@ def reason_fast(ontologies, data, no_rules: bool) -> list[ox.Triple]:
 def reason_owlrl(ontologies, data, no_rules: bool) -> list[ox.Triple]:
     import rdflib
 
-    from graph.reference import reference_closure
+    from graph.reasoning.reference import reference_closure
 
     graph = rdflib.Graph()
     for path in [*ontologies, *data]:
@@ -465,7 +465,7 @@ def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_
       alliance-kg explain id:United_States akg:alliedWith id:Japan
       alliance-kg explain id:Japan rdf:type akg:Actor --format json
     """
-    from graph.explain import explain_triple
+    from graph.reasoning.explain import explain_triple
 
     store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
     proof = explain_triple(store, parse_term(subject), parse_term(predicate), parse_term(object_))
@@ -493,7 +493,7 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
       alliance-kg update --sparql 'INSERT DATA { id:Philippines akg:memberOf id:US_Japan_Alliance }'
       alliance-kg update changes.ru
     """
-    from graph.maintain import apply_update
+    from graph.reasoning.maintain import apply_update
 
     if (file is None) == (sparql is None):
         raise InvalidInput("give exactly one of: a FILE.ru or --sparql TEXT")

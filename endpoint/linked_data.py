@@ -299,7 +299,9 @@ def timeline() -> Response:
 @bp.route("/explain")
 def explanation() -> Response:
     """Why a triple holds, as JSON or HTML by content negotiation (?s=IRI&p=IRI&o=TERM)."""
-    from graph.explain import explain_triple  # the reasoner's rules: loaded at the first use
+    from graph.reasoning.explain import (
+        explain_triple,  # the reasoner's rules: loaded at the first use
+    )
 
     terms = []
     for key in ("s", "p", "o"):

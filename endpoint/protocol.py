@@ -310,7 +310,7 @@ def rows_response(results) -> Response:
 def maintainer():
     """The reasoner that keeps the inferences current, made at the first write: importing it and
     compiling its rules takes a few hundred milliseconds that startup need not wait for."""
-    from graph.maintain import Maintainer
+    from graph.reasoning.maintain import Maintainer
 
     extensions = current_app.extensions
     if "alliance_kg_maintainer" not in extensions:

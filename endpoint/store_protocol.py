@@ -138,7 +138,7 @@ def _apply(changes: Changes, drop_graph: str | None = None) -> None:
                 store().raw.remove(quad)
             store().raw.extend(changes.added)
         else:
-            from graph.maintain import UpdateReport
+            from graph.reasoning.maintain import UpdateReport
 
             maintainer().apply_changes(changes, UpdateReport())
         if drop_graph is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import ValidationFailed
-from graph.reasoner import Reasoner
+from graph.reasoning.sparql_engine import Reasoner
 from graph.sources import LINKS_FILE, Source, parse_file
 from graph.store import KnowledgeStore, StoreLocation
 from graph.validate import validate_sources

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from graph.explain import explain_triple
+from graph.reasoning.explain import explain_triple
 from graph.terms import parse_term
 from tests.helpers import run_cli
 

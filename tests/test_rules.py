@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graph.rules import matches
+from graph.reasoning.rules import matches
 
 EX = "urn:test:"
 

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph.build import build
-from graph.reasoner import Reasoner
+from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore, StoreLocation
 from graph.updates import bind_protocol_dataset
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, UPDATES_GRAPH

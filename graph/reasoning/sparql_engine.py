@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.rules import (
+from graph.reasoning.rules import (
     OWL_RL_ORIGIN,
     OWL_RL_RULES,
     PROLOGUE,

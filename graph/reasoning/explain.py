@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graph.maintain import premise_graphs
-from graph.reasoner import Reasoner
-from graph.rules import Rule, constant_term, pattern_terms
+from graph.reasoning.maintain import premise_graphs
+from graph.reasoning.rules import Rule, constant_term, pattern_terms
+from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore
 from graph.terms import compact
 from ontology import AKG, INFERRED_GRAPH, PREFIXES

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.reasoner import Reasoner
+from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore
 from graph.updates import Changes, UpdatePlanner, check_writable
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, UPDATES_GRAPH
