@@ -1,0 +1,585 @@
+"""The batch engine: the full closure as semi-naive SQL over dictionary-encoded triples in DuckDB.
+
+The input is read as N-Triples text by DuckDB itself (files in other formats, and the rare lines
+that are not in canonical form, are first rewritten by pyoxigraph), each distinct term gets a
+number (see `graph.reasoning.sql` for the encoding), and the triples become a table of three
+integers. The rules are the same as the SPARQL engine's, in the same layering: the OWL 2 RL rules
+to a fixpoint, then the project's rules (their FILTER NOT EXISTS sees the finished OWL closure),
+alternating until nothing new appears. Each round runs every rule variant whose delta premise can
+match a new triple, and keeps the heads that are not yet known. The result is the same inferred
+graph, vacuous triples left out, written back as N-Triples without a Python loop per triple.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyoxigraph as ox
+
+from graph.errors import DataSyntaxError, InvalidInput
+from graph.files import open_rdf, rdf_format
+from graph.reasoning import sql
+from graph.reasoning.rules import (
+    KNOWN_PREFIXES,
+    OWL_RL_RULES,
+    RDF,
+    RDFS,
+    Rule,
+    load_rule_files,
+    schema_dependent_rules,
+)
+from graph.reasoning.sparql_engine import REFLEXIVE_VACUOUS, W3C_VOCABULARIES, _first_pass_order
+from ontology import RULES_DIR
+
+Progress = Callable[[str], None]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC_TYPES = [
+    "integer",
+    "decimal",
+    "double",
+    "float",
+    "int",
+    "long",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "nonPositiveInteger",
+    "negativeInteger",
+    "unsignedInt",
+    "unsignedLong",
+    "unsignedShort",
+    "unsignedByte",
+]
+#: A literal in the form pyoxigraph writes it in N-Triples (lower-case language tags, no escapes
+#: that have a plain form, no xsd:string datatype).
+CANONICAL_LITERAL = r'"([^"\\]|\\[tbnrf"\\])*"(@[a-z0-9-]+|\^\^<[^>\s]*>)?'
+#: Whether a line (split into s, p and o at its first two spaces) is a triple in the form
+#: pyoxigraph writes: such lines are read as they are, the others through pyoxigraph.
+PLAIN = """(NOT contains(line, '\t') AND suffix(line, ' .')
+  AND ((s[1] = '<' AND s[-1] = '>') OR starts_with(s, '_:')) AND NOT contains(s, '\\')
+  AND p[1] = '<' AND p[-1] = '>' AND NOT contains(p, '\\')
+  AND CASE WHEN o[1] = '"'
+      THEN regexp_full_match(o, '{literal}') AND NOT contains(o, 'XMLSchema#string>')
+      ELSE ((o[1] = '<' AND o[-1] = '>') OR starts_with(o, '_:'))
+           AND NOT contains(o, ' ') AND NOT contains(o, '\\') END)""".replace(
+    "{literal}", CANONICAL_LITERAL.replace("'", "''")
+)  # inlined: a pattern given as a parameter is compiled again for every row
+SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did: the rounds, the triples read and inferred, and the seconds spent
+    reading, reasoning and writing."""
+
+    rounds: int = 0
+    asserted: int = 0
+    inferred: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """One SELECT of a rule, with what a triple needs for the variant to be worth running:
+    for each premise matched among all triples, its constant predicate (and class, for a type)."""
+
+    sql: str
+    needs: tuple[tuple[int, int | None], ...]
+    delta_needs: tuple[int, int | None] | None
+
+
+class BatchReasoner:
+    """One closure computation in a DuckDB database of its own (in memory, spilling to a
+    temporary directory when `memory_limit` is reached)."""
+
+    def __init__(
+        self,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        progress: Progress = lambda _: None,
+    ):
+        self.progress = progress
+        self._spill = tempfile.TemporaryDirectory(prefix="alliance-kg-duckdb-")
+        self.db = duckdb.connect(config={"temp_directory": self._spill.name})
+        if memory_limit:
+            self.db.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        if threads:
+            self.db.execute(f"SET threads = {int(threads)}")
+        self.db.execute("SET preserve_insertion_order = false")
+        self.db.execute("CREATE TABLE raw (f INTEGER, s VARCHAR, p VARCHAR, o VARCHAR)")
+        self._files = 0
+        self.report = BatchReport()
+        self._started = time.perf_counter()
+        self._ids: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.db.close()
+        self._spill.cleanup()
+
+    def __enter__(self) -> BatchReasoner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------ reading
+
+    def add_file(self, path: Path) -> None:
+        """Read one RDF file (any format pyoxigraph reads, gzip-compressed or not)."""
+        fmt = rdf_format(path)
+        if not path.is_file():
+            raise InvalidInput(f"file not found: {path}")
+        index = self._next_file()
+        if fmt == ox.RdfFormat.N_TRIPLES:
+            self._add_ntriples(path, index)
+        else:
+            with tempfile.NamedTemporaryFile(suffix=".nt") as canonical:
+                with open_rdf(path) as stream:
+                    triples = _triples(_parse(stream, fmt, path))
+                    ox.serialize(triples, canonical, ox.RdfFormat.N_TRIPLES)
+                canonical.flush()
+                self._add_ntriples(Path(canonical.name), index, origin=path)
+
+    def add_ntriples_text(self, text: bytes) -> None:
+        """Read N-Triples given in memory (as pyoxigraph writes them, or any other)."""
+        with tempfile.NamedTemporaryFile(suffix=".nt") as file:
+            file.write(text)
+            file.flush()
+            self._add_ntriples(Path(file.name), self._next_file())
+
+    def _next_file(self) -> int:
+        self._files += 1
+        return self._files - 1
+
+    def _add_ntriples(self, path: Path, index: int, origin: Path | None = None) -> None:
+        started = time.perf_counter()
+        # Split at the first two spaces, then tell the lines already in canonical form from
+        # the others with cheap tests (a regular expression only for literals).
+        self.db.execute(
+            "CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line FROM read_csv(?, "
+            "columns = {'line': 'VARCHAR'}, delim = '\\0', quote = '', escape = '', "
+            "header = false, auto_detect = false, max_line_size = 100000000)",
+            [str(path)],
+        )
+        self.db.execute(
+            f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT line, s, p, o, {PLAIN} AS plain
+            FROM (SELECT line, s, split_part(r, ' ', 1) AS p,
+                         rtrim(r[strpos(r, ' ') + 1:], ' .') AS o
+                  FROM (SELECT line, split_part(line, ' ', 1) AS s,
+                               line[strpos(line, ' ') + 1:] AS r FROM file_lines))"""
+        )
+        self.db.execute("DROP TABLE file_lines")
+        odd = [
+            line for (line,) in self.db.execute("SELECT line FROM lines WHERE NOT plain").fetchall()
+        ]
+        self.db.execute(f"INSERT INTO raw SELECT {index}, s, p, o FROM lines WHERE plain")
+        if odd:
+            self._add_odd_lines(odd, index, origin or path)
+        self.db.execute("DROP TABLE lines")
+        self._add_time("read", started)
+
+    def _add_odd_lines(self, lines: list[str], index: int, origin: Path) -> None:
+        """Lines in another form of N-Triples: pyoxigraph reads them and writes them canonical."""
+        text = "\n".join(line for line in lines if not line.lstrip().startswith("#")).encode()
+        try:
+            canonical = ox.serialize(
+                _triples(ox.parse(text, ox.RdfFormat.N_TRIPLES)), format=ox.RdfFormat.N_TRIPLES
+            )
+        except SyntaxError:
+            _report_syntax_error(origin)  # with the line number in the whole file
+            raise
+        rows = [_split_canonical(line) for line in canonical.decode().splitlines() if line]
+        self.db.executemany(f"INSERT INTO raw VALUES ({index}, ?, ?, ?)", rows)
+
+    # ------------------------------------------------------------------------------ encoding
+
+    def _encode(self) -> None:
+        """Give each term its number and make the table of triples."""
+        started = time.perf_counter()
+        self._scope_blank_nodes()
+        self.db.execute(
+            """CREATE TABLE terms AS
+            SELECT term, CASE WHEN starts_with(term, '"') THEN -n
+                              WHEN starts_with(term, '_:') THEN 2 * n + 1 ELSE 2 * n END AS id
+            FROM (SELECT term, row_number() OVER (ORDER BY term) AS n
+                  FROM (SELECT s AS term FROM raw UNION SELECT p FROM raw UNION SELECT o FROM raw))
+            """
+        )
+        self.db.execute(
+            """CREATE TABLE triples AS SELECT DISTINCT a.id AS s, b.id AS p, c.id AS o
+            FROM raw JOIN terms a ON a.term = raw.s JOIN terms b ON b.term = raw.p
+            JOIN terms c ON c.term = raw.o"""
+        )
+        self.db.execute("DROP TABLE raw")
+        self.db.execute("CREATE TABLE asserted AS SELECT * FROM triples")
+        (self._next_number,) = self.db.execute("SELECT count(*) + 1 FROM terms").fetchone()
+        self.report.asserted = self._count("triples")
+        self._add_time("encode", started)
+
+    def _scope_blank_nodes(self) -> None:
+        """A blank node label names one node per file: where two files use one label, the
+        label of the later files gets the file's number."""
+        shared = self.db.execute(
+            """SELECT count(*) FROM (SELECT term FROM (
+                 SELECT f, s AS term FROM raw WHERE starts_with(s, '_:')
+                 UNION SELECT f, o FROM raw WHERE starts_with(o, '_:'))
+               GROUP BY term HAVING count(*) > 1)"""
+        ).fetchone()[0]
+        if shared:
+            for column in ("s", "o"):
+                self.db.execute(
+                    f"UPDATE raw SET {column} = '_:f' || f || 'x' || {column}[3:] "
+                    f"WHERE f > 0 AND starts_with({column}, '_:')"
+                )
+
+    def encode(self, constant: str) -> int:
+        """The number of a constant of a rule, added to the dictionary if no triple has it."""
+        term = _canonical(constant)
+        if term not in self._ids:
+            found = self.db.execute("SELECT id FROM terms WHERE term = ?", [term]).fetchone()
+            if found is None:
+                n = self._next_number
+                self._next_number += 1
+                number = -n if term.startswith('"') else 2 * n + term.startswith("_:")
+                self.db.execute("INSERT INTO terms VALUES (?, ?)", [term, number])
+                found = (number,)
+            self._ids[term] = found[0]
+        return self._ids[term]
+
+    # ------------------------------------------------------------------------------ reasoning
+
+    def closure(self, layer: list[Rule] | None = None) -> BatchReport:
+        """Compute the inferred triples of everything read (OWL 2 RL, then the project's rules
+        unless `layer` is given; [] for OWL 2 RL alone)."""
+        self._encode()
+        started = time.perf_counter()
+        layer_rules = load_rule_files(RULES_DIR) if layer is None else layer
+        owl_rules = _first_pass_order(list(OWL_RL_RULES) + schema_dependent_rules(self._lists()))
+        self.db.execute(
+            f"CREATE TABLE {sql.NUMBERS} AS SELECT id, value FROM (SELECT id, TRY_CAST("
+            "regexp_extract(term, ?, 1) AS DOUBLE) AS value FROM terms WHERE id < 0) "
+            "WHERE value IS NOT NULL",
+            [f'^"([^"]*)"\\^\\^<{re.escape(XSD)}({"|".join(NUMERIC_TYPES)})>$'],
+        )
+        self._type = self.encode("rdf:type")
+        self._list_edges = (self.encode("rdf:first"), self.encode("rdf:rest"))
+        owl = [self._variants(rule) for rule in owl_rules]
+        project = [self._variants(rule) for rule in layer_rules]
+        self._refresh_lists()
+        self.db.execute("CREATE TABLE candidates (s BIGINT, p BIGINT, o BIGINT)")
+        self.db.execute(f"CREATE TABLE {sql.DELTA} AS SELECT * FROM triples")
+        self.db.execute("CREATE TABLE since_layer (s BIGINT, p BIGINT, o BIGINT)")
+        present = self._shape("triples")
+        delta = None  # the first round matches every premise among all triples
+        layer_full = True
+        while True:
+            new = self._round(owl, delta, present)
+            if new == 0:
+                new = self._round(project, None if layer_full else self._shape("since_layer"),
+                                  present, delta_table="since_layer")  # fmt: skip
+                layer_full = False
+                self.db.execute("DELETE FROM since_layer")
+                if new == 0:
+                    break
+            self.db.execute("INSERT INTO since_layer SELECT * FROM delta")
+            delta = self._shape(sql.DELTA)
+            present = _merge(present, delta)
+            if any(p in delta[0] for p in self._list_edges):
+                self._refresh_lists()
+        self._filter_vacuous()
+        self.report.inferred = self._count("inferred")
+        self._add_time("reason", started)
+        return self.report
+
+    def _variants(self, rule: Rule) -> list[_Variant]:
+        """The rule's SELECTs: over everything (index 0) and with each premise in the delta."""
+        premises, static = sql.premises_of(rule)
+        needs = [self._need(p) for p in premises]
+        static_needs = tuple(n for n in (self._need(p) for p in static) if n)
+        full = _Variant(sql.select(rule, self.encode), (*filter(None, needs), *static_needs), None)
+        deltas = [
+            _Variant(
+                sql.select(rule, self.encode, i),
+                (*(n for j, n in enumerate(needs) if j != i and n), *static_needs),
+                needs[i] or (0, None),
+            )
+            for i in range(len(premises))
+        ]
+        return [full, *deltas]
+
+    def _need(self, premise: sql.Premise) -> tuple[int, int | None] | None:
+        """The (predicate, class) a triple must have to match the premise: None where any
+        triple may (a variable predicate); class None unless the premise is a typing."""
+        if premise.list_path:
+            return None
+        _, predicate, obj = premise.terms
+        if predicate.startswith("?"):
+            return None
+        number = self.encode(predicate)
+        if number == self._type_id() and not obj.startswith("?"):
+            return number, self.encode(obj)
+        return number, None
+
+    def _type_id(self) -> int:
+        return self.encode("rdf:type")
+
+    def _shape(self, table: str) -> tuple[set[int], set[int]]:
+        """The predicates of a table's triples, and the classes of its typings."""
+        predicates = {p for (p,) in self.db.execute(f"SELECT DISTINCT p FROM {table}").fetchall()}
+        classes = {
+            o
+            for (o,) in self.db.execute(
+                f"SELECT DISTINCT o FROM {table} WHERE p = {self._type}"
+            ).fetchall()
+        }
+        return predicates, classes
+
+    def _round(
+        self,
+        rules: list[list[_Variant]],
+        delta: tuple[set[int], set[int]] | None,
+        present: tuple[set[int], set[int]],
+        delta_table: str = sql.DELTA,
+    ) -> int:
+        """Run one round of `rules` (all premises among all triples if `delta` is None, else
+        one premise among the triples of `delta_table`); the new triples join the table of all
+        triples and become the delta. Returns how many there were."""
+        ran = 0
+        for variants in rules:
+            chosen = variants[:1] if delta is None else variants[1:]
+            for variant in chosen:
+                if not all(_fits(need, present) for need in variant.needs):
+                    continue
+                if delta is not None and not _fits(variant.delta_needs, delta):
+                    continue
+                text = variant.sql
+                if delta_table != sql.DELTA:
+                    text = re.sub(rf"\b{sql.DELTA}\b", delta_table, text)
+                self.db.execute(f"INSERT INTO candidates {text}")
+                ran += 1
+        self.db.execute(
+            f"""CREATE OR REPLACE TABLE {sql.DELTA} AS SELECT DISTINCT c.s, c.p, c.o
+            FROM candidates c WHERE NOT EXISTS (SELECT 1 FROM triples t
+            WHERE t.s = c.s AND t.p = c.p AND t.o = c.o)"""
+        )
+        self.db.execute("DELETE FROM candidates")
+        new = self._count(sql.DELTA)
+        if new:
+            self.db.execute(f"INSERT INTO triples SELECT * FROM {sql.DELTA}")
+            self.report.rounds += 1
+            self.progress(f"reasoning: round {self.report.rounds}, {new} new triples")
+        return new
+
+    def _refresh_lists(self) -> None:
+        """The members of every RDF list (rdf:rest*/rdf:first), for the rules that read them."""
+        first, rest = self._list_edges
+        self.db.execute(
+            f"""CREATE OR REPLACE TABLE {sql.LIST_MEMBERS} AS
+            WITH RECURSIVE reach(l, n) AS (
+              SELECT DISTINCT s, s FROM triples WHERE p = {first}
+              UNION SELECT r.l, t.o FROM reach r JOIN triples t ON t.s = r.n AND t.p = {rest})
+            SELECT DISTINCT r.l AS l, t.o AS m FROM reach r
+            JOIN triples t ON t.s = r.n AND t.p = {first}"""
+        )
+
+    def _lists(self) -> list[tuple[str, str, list[str]]]:
+        """The RDF lists behind property chains, intersections and keys, members in order (as
+        N-Triples terms), for the rules written out per axiom."""
+        first, rest = self.encode("rdf:first"), self.encode("rdf:rest")
+        heads = self.db.execute(
+            "SELECT p.term, s.term, t.o FROM triples t JOIN terms p ON p.id = t.p "
+            "JOIN terms s ON s.id = t.s WHERE t.p IN ("
+            + ", ".join(str(self.encode(f"owl:{name}")) for name in SCHEMA_LIST_PREDICATES)
+            + ")"
+        ).fetchall()
+        if not heads:
+            return []
+        cells = {
+            node: (member, after)
+            for node, member, after in self.db.execute(
+                f"""SELECT f.s, m.term, r.o FROM triples f JOIN terms m ON m.id = f.o
+                JOIN triples r ON r.s = f.s AND r.p = {rest} WHERE f.p = {first}"""
+            ).fetchall()
+        }
+        lists = []
+        for predicate, subject, node in heads:
+            members, seen = [], set()
+            while node in cells and node not in seen:
+                seen.add(node)
+                member, node = cells[node]
+                members.append(member)
+            lists.append((predicate[1:-1], subject, members))
+        return lists
+
+    def _filter_vacuous(self) -> None:
+        """The inferred graph: what is not asserted, without the vacuous triples (the same
+        filter as the SPARQL engine's `vacuous_filter_sparql`)."""
+        reflexive = ", ".join(str(self.encode(f"<{p}>")) for p in REFLEXIVE_VACUOUS)
+        thing = self.encode("owl:Thing")
+        nothing_new = ", ".join(
+            str(self.encode(f"<{p}>"))
+            for p in (RDFS + "subClassOf", RDFS + "domain", RDFS + "range")
+        )
+        self.db.execute(
+            "CREATE TABLE vocabulary AS SELECT id FROM terms WHERE id > 0 AND id % 2 = 0 AND ("
+            + " OR ".join(f"starts_with(term, '<{v}')" for v in W3C_VOCABULARIES)
+            + ")"
+        )
+        self.db.execute(
+            f"""CREATE TABLE inferred AS SELECT * FROM triples t
+            WHERE NOT EXISTS (SELECT 1 FROM asserted a WHERE a.s = t.s AND a.p = t.p AND a.o = t.o)
+            AND NOT (t.s = t.o AND t.p IN ({reflexive}))
+            AND NOT (t.o = {thing} AND t.p IN ({self._type}, {nothing_new}))
+            AND t.s NOT IN (SELECT id FROM vocabulary)"""
+        )
+
+    # ------------------------------------------------------------------------------ writing
+
+    def write(self, path: Path, sort: bool = True) -> None:
+        """Write the inferred triples to `path` as N-Triples, sorted if `sort` (as the lines
+        would sort: no term is a proper prefix of another that a space would not sort before,
+        so sorting by the terms' ranks sorts the lines, for a fraction of the cost)."""
+        started = time.perf_counter()
+        order = ""
+        if sort:
+            self.db.execute(
+                "CREATE OR REPLACE TABLE ranks AS "
+                "SELECT id, row_number() OVER (ORDER BY term) AS r FROM terms"
+            )
+            order = (
+                "JOIN ranks x ON x.id = i.s JOIN ranks y ON y.id = i.p JOIN ranks z ON z.id = i.o "
+                "ORDER BY x.r, y.r, z.r"
+            )
+        self.db.execute(
+            f"""COPY (SELECT a.term || ' ' || b.term || ' ' || c.term || ' .' AS line
+            FROM inferred i JOIN terms a ON a.id = i.s JOIN terms b ON b.id = i.p
+            JOIN terms c ON c.id = i.o {order}) TO '{_sql_string(str(path))}'
+            (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"""
+        )
+        self._add_time("write", started)
+
+    def inferred_lines(self, with_blank_nodes: bool) -> list[str]:
+        """The inferred triples that have (or have no) blank node, as N-Triples lines."""
+        blank = f"({sql.is_blank('i.s')} OR {sql.is_blank('i.o')})"
+        return [
+            row[0]
+            for row in self.db.execute(
+                f"""SELECT a.term || ' ' || b.term || ' ' || c.term || ' .'
+                FROM inferred i JOIN terms a ON a.id = i.s JOIN terms b ON b.id = i.p
+                JOIN terms c ON c.id = i.o WHERE {"" if with_blank_nodes else "NOT "}{blank}"""
+            ).fetchall()
+        ]
+
+    def write_plain(self, path: Path) -> None:
+        """Write the inferred triples without blank nodes to `path` (for a bulk load, which
+        would give the blank nodes new names)."""
+        blank = f"({sql.is_blank('i.s')} OR {sql.is_blank('i.o')})"
+        self.db.execute(
+            f"""COPY (SELECT a.term || ' ' || b.term || ' ' || c.term || ' .'
+            FROM inferred i JOIN terms a ON a.id = i.s JOIN terms b ON b.id = i.p
+            JOIN terms c ON c.id = i.o WHERE NOT {blank}) TO '{_sql_string(str(path))}'
+            (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"""
+        )
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _count(self, table: str) -> int:
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def _add_time(self, what: str, started: float) -> None:
+        self.report.seconds[what] = self.report.seconds.get(what, 0.0) + (
+            time.perf_counter() - started
+        )
+
+
+def _fits(need: tuple[int, int | None] | None, shape: tuple[set[int], set[int]]) -> bool:
+    if need is None or need == (0, None):
+        return True
+    predicate, cls = need
+    if predicate not in shape[0]:
+        return False
+    return cls is None or cls in shape[1]
+
+
+def _merge(a: tuple[set[int], set[int]], b: tuple[set[int], set[int]]) -> tuple:
+    return a[0] | b[0], a[1] | b[1]
+
+
+def _canonical(constant: str) -> str:
+    """A rule's constant as pyoxigraph writes it in N-Triples."""
+    if constant == "a":
+        return f"<{RDF}type>"
+    if constant.startswith("<") or constant.startswith("_:"):
+        return constant
+    if constant.startswith('"'):
+        triple = next(iter(ox.parse(f"<x:s> <x:p> {constant} .".encode(), ox.RdfFormat.N_TRIPLES)))
+        return str(triple.object)
+    prefix, _, local = constant.partition(":")
+    if prefix not in KNOWN_PREFIXES:
+        raise InvalidInput(f"unknown prefix in a rule: {constant} (known: owl, rdf, rdfs)")
+    return f"<{KNOWN_PREFIXES[prefix]}{local}>"
+
+
+def _split_canonical(line: str) -> tuple[str, str, str]:
+    s, rest = line.split(" ", 1)
+    p, o = rest.split(" ", 1)
+    return s, p, o.rstrip(" .")
+
+
+def _triples(items: Iterable) -> Iterable[ox.Triple]:
+    for item in items:
+        yield (
+            item
+            if isinstance(item, ox.Triple)
+            else ox.Triple(item.subject, item.predicate, item.object)
+        )
+
+
+def _parse(stream, fmt: ox.RdfFormat, path: Path) -> Iterable:
+    try:
+        yield from ox.parse(stream, fmt, base_iri=path.resolve().as_uri())
+    except SyntaxError as error:
+        raise DataSyntaxError(f"{path}: {error}") from None
+
+
+def _report_syntax_error(path: Path) -> None:
+    """Parse the whole file with pyoxigraph, to raise its error with the line where it is."""
+    with open_rdf(path) as stream:
+        for _ in _parse(stream, rdf_format(path), path):
+            pass
+
+
+def _checked_size(value: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+        raise InvalidInput(f"not a memory size: {value!r} (for example 4GB or 512MB)")
+    return value.strip()
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def closure_of_files(
+    paths: Iterable[Path],
+    output: Path,
+    layer: list[Rule] | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    progress: Progress = lambda _: None,
+) -> BatchReport:
+    """Read RDF files, compute their closure and write the inferred triples, sorted, to `output`."""
+    with BatchReasoner(memory_limit, threads, progress) as reasoner:
+        for path in paths:
+            progress(f"reading {path.name}")
+            reasoner.add_file(path)
+        report = reasoner.closure(layer)
+        progress("writing the inferred triples")
+        reasoner.write(output)
+    return report
