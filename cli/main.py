@@ -138,6 +138,12 @@ output_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write, replaced only when complete (default: stdout).",
 )
+allow_inconsistent_option = click.option(
+    "--allow-inconsistent",
+    is_flag=True,
+    help="Apply writes that add contradictions (listed by `check` and /contradictions) instead "
+    "of refusing them.",
+)
 graphs_option = click.option(
     "--graphs",
     type=click.Choice(DATASET_VIEWS),
@@ -193,6 +199,46 @@ def build_command(store_path: Path, source_dirs: tuple[Path, ...], discard_write
         f"from {len(sources)} source(s){kept}",
         err=True,
     )
+    if report.contradictions:
+        click.echo(
+            f"warning: {report.contradictions} contradiction(s) between the facts: "
+            f"`alliance-kg check --store {store_path}` lists them with their sources",
+            err=True,
+        )
+
+
+@main.command("check")
+@store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def check_command(store_path: Path, fmt: str) -> None:
+    """Find the contradictions in the graph: the OWL 2 RL inconsistencies (an irreflexive
+    property relating a thing to itself, two different values of a functional property, an
+    instance of two disjoint classes, owl:sameAs with owl:differentFrom, ...) and literals that
+    are not values of their datatype. Each is listed with its rule, its triples and, for each
+    asserted triple, the claim, quote, attribution and source it comes from. Exits with status 1
+    when there is one, 0 when the graph is consistent.
+
+    \b
+    Examples:
+      alliance-kg check
+      alliance-kg check --format json > contradictions.json
+    """
+    from graph.reasoning.consistency import violations
+    from graph.reasoning.maintain import premise_graphs
+
+    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    found = violations(store.raw, premise_graphs(store))
+    if fmt == "json":
+        click.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False, indent=2))
+    else:
+        for violation in found:
+            click.echo(violation.to_text() + "\n")
+    if found:
+        click.echo(f"{len(found)} contradiction(s)", err=True)
+        raise SystemExit(1)
+    click.echo("consistent: no contradictions", err=True)
 
 
 @main.command("validate")
@@ -524,12 +570,17 @@ def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_
 @click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sparql", help="The update text, instead of a FILE.ru.")
 @store_option
-def update_command(file: Path | None, sparql: str | None, store_path: Path) -> None:
+@allow_inconsistent_option
+def update_command(
+    file: Path | None, sparql: str | None, store_path: Path, allow_inconsistent: bool
+) -> None:
     """Apply a SPARQL Update to the asserted data and bring the inferred graph up to date.
 
     Triples inserted without a GRAPH go to the updates graph; triples deleted without a GRAPH are
     deleted from every asserted graph that holds them. The inferred graph is maintained
-    incrementally (insertions semi-naively, deletions with DRed), never written directly.
+    incrementally (insertions semi-naively, deletions with DRed), never written directly. An
+    update that would add a contradiction is undone and refused, with the contradictions and
+    their sources, unless --allow-inconsistent.
 
     \b
     Examples:
@@ -547,7 +598,7 @@ def update_command(file: Path | None, sparql: str | None, store_path: Path) -> N
     location = StoreLocation(store_path)
     with _writing(location):
         store = KnowledgeStore.open(location)
-        report = apply_update(store, sparql)
+        report = apply_update(store, sparql, allow_inconsistent)
         store.flush()
         del store
     click.echo(report.summary(), err=True)
@@ -639,6 +690,7 @@ def _base_iri(value: str) -> str:
     help="Largest request body the Graph Store (/store) takes; queries and updates on /sparql "
     "take 1,000,000 bytes.",
 )
+@allow_inconsistent_option
 def serve_command(
     store_path: Path,
     host: str,
@@ -652,6 +704,7 @@ def serve_command(
     base_iri: str,
     max_query_workers: int | None,
     max_upload_bytes: int,
+    allow_inconsistent: bool,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
     a query page on /. Runs under granian; with no store built yet, builds the article graph.
@@ -688,7 +741,8 @@ def serve_command(
               "query_timeout": query_timeout, "cors_origin": cors_origin,
               "query_workers": query_workers, "base_iri": base_iri,
               "max_query_workers": max_query_workers or 0,
-              "max_upload_bytes": max_upload_bytes}  # fmt: skip
+              "max_upload_bytes": max_upload_bytes,
+              "allow_inconsistent": allow_inconsistent}  # fmt: skip
     click.echo(
         f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
     )

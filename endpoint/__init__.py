@@ -39,6 +39,8 @@ class Settings:
     query_workers: int = 2
     #: Query processes at most, started on demand while the others are busy (0: workers + 2).
     max_query_workers: int = 0
+    #: Writes that add contradictions are applied and recorded instead of refused with a 409.
+    allow_inconsistent: bool = False
 
     @classmethod
     def from_environment(cls, overrides: dict | None = None) -> Settings:

@@ -320,3 +320,60 @@ def explanation() -> Response:
     return Response(
         json.dumps(proof.to_json(), ensure_ascii=False, indent=2), mimetype="application/json"
     )
+
+
+@bp.route("/contradictions")
+def contradictions() -> Response:
+    """The contradictions in the graph (see `alliance-kg check`), each with the claims, quotes
+    and sources of its triples: where the sources disagree. JSON or HTML by content
+    negotiation."""
+    from graph.reasoning.consistency import violations
+    from graph.reasoning.maintain import premise_graphs
+
+    found = violations(store().raw, premise_graphs(store()))
+    media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
+    if media is not HTML:
+        return Response(
+            json.dumps([v.to_json() for v in found], ensure_ascii=False, indent=2),
+            mimetype="application/json",
+        )
+    if not found:
+        body = "<p>The graph is consistent: no two facts contradict each other.</p>"
+    else:
+        body = f"<p>{len(found)} contradiction(s) between the facts.</p>" + "".join(
+            _violation_html(v) for v in found
+        )
+    return page("Contradictions", body)
+
+
+def _violation_html(violation) -> str:
+    items = "".join(f"<li>{_proof_html(proof)}</li>" for proof in violation.proofs)
+    return (
+        f"<section class=contradiction><h2>{escape(violation.meaning)} "
+        f"<small>({escape(violation.rule)})</small></h2><ul>{items}</ul></section>"
+    )
+
+
+def _proof_html(proof) -> str:
+    triple = escape(proof.triple_text())
+    if proof.status == "inferred":
+        query = urlencode({"s": str(proof.subject).strip("<>"), "p": proof.predicate.value,
+                           "o": str(proof.object)})  # fmt: skip
+        return f"<code>{triple}</code>: inferred (<a href='/explain?{escape(query)}'>why</a>)"
+    sources = []
+    for source in proof.sources:
+        if source.claim:
+            claim = ox.NamedNode(source.graph)
+            where = ""
+            if source.document:
+                document = ox.NamedNode(source.document)
+                where = (
+                    f" of <a href='{escape(local_href(document))}'>{escape(compact(document))}</a>"
+                )
+            sources.append(
+                f"<blockquote>{escape(source.quote or '')}</blockquote><p>claim "
+                f"<a href='{escape(local_href(claim))}'>{escape(compact(claim))}</a>{where}</p>"
+            )
+        else:
+            sources.append(f"<p>asserted in <code>{escape(source.graph)}</code></p>")
+    return f"<code>{triple}</code>{''.join(sources)}"

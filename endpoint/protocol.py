@@ -314,7 +314,9 @@ def maintainer():
 
     extensions = current_app.extensions
     if "alliance_kg_maintainer" not in extensions:
-        extensions["alliance_kg_maintainer"] = Maintainer(store())
+        extensions["alliance_kg_maintainer"] = Maintainer(
+            store(), allow_inconsistent=settings().allow_inconsistent
+        )
     return extensions["alliance_kg_maintainer"]
 
 

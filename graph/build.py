@@ -11,7 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import ValidationFailed
-from graph.reasoning.sparql_engine import Reasoner
+from graph.reasoning import consistency
+from graph.reasoning.batch import materialise_store
+from graph.reasoning.maintain import premise_graphs
 from graph.sources import LINKS_FILE, Source, parse_file
 from graph.store import KnowledgeStore, StoreLocation
 from graph.validate import validate_sources
@@ -37,6 +39,8 @@ class BuildReport:
     store: Path | None
     graphs: dict[str, int] = field(default_factory=dict)
     kept: int = 0
+    #: The contradictions the built graph holds (`alliance-kg check` lists them).
+    contradictions: int = 0
 
     @property
     def total(self) -> int:
@@ -45,7 +49,7 @@ class BuildReport:
 
 def build_steps(sources: list[Source]) -> int:
     """How many steps `build` reports, for a progress bar."""
-    return 4 + len(sources)
+    return 5 + len(sources)
 
 
 def load_into(
@@ -76,9 +80,13 @@ def load_into(
         store.add(kept)
         report.kept = len(kept)
     step("reasoning")
-    reasoner = Reasoner(store.raw, [*store.asserted_graphs(), ONTOLOGY_GRAPH], INFERRED_GRAPH)
-    report.graphs[INFERRED_GRAPH] = reasoner.materialise().inferred
+    closure = materialise_store(store.raw, premise_graphs(store), INFERRED_GRAPH, bulk=True)
+    report.graphs[INFERRED_GRAPH] = closure.inferred
     store.add_graph(INFERRED_GRAPH)
+    step("checking for contradictions")
+    report.contradictions = len(
+        consistency.violations(store.raw, premise_graphs(store), explain=False)
+    )
     return report
 
 

@@ -75,6 +75,22 @@ class ValidationFailed(AllianceKGError):
         super().__init__(f"{len(violations)} validation violation(s)")
 
 
+class Inconsistent(AllianceKGError):
+    """A write that would add contradictions (OWL 2 RL inconsistencies); it was undone.
+    `violations` lists each, with the claims and sources of its triples."""
+
+    status = 409
+
+    def __init__(self, violations: list):
+        self.violations = violations
+        listed = "\n\n".join(v.to_text() for v in violations)
+        super().__init__(
+            f"this write would add {len(violations)} contradiction(s) to the graph and was "
+            f"not applied (with --allow-inconsistent it would be applied and recorded):"
+            f"\n\n{listed}"
+        )
+
+
 class StoreNotFound(AllianceKGError):
     """No store has been built at the given location."""
 

@@ -12,11 +12,15 @@ from hypothesis import HealthCheck, given, settings
 
 from bench.rich import rich_graph
 from bench.synthetic import generate
+from graph.build import load_into
 from graph.errors import DataSyntaxError, InvalidInput
 from graph.reasoning.batch import BatchReasoner, closure_of_files
+from graph.reasoning.maintain import BATCH_WRITE, Maintainer, UpdateReport, premise_graphs
 from graph.reasoning.rules import Rule
 from graph.reasoning.sparql_engine import Reasoner
-from ontology import VOCABULARY_FILES
+from graph.store import KnowledgeStore
+from graph.updates import Changes
+from ontology import INFERRED_GRAPH, UPDATES_GRAPH, VOCABULARY_FILES
 from tests.test_reasoner import graph_triples, hierarchy_triples, reference
 
 ONTOLOGY_TRIPLES = [
@@ -183,3 +187,31 @@ def test_a_rule_the_engine_cannot_compile_is_refused_with_its_name():
 def test_a_bad_memory_limit_is_refused():
     with pytest.raises(InvalidInput, match="not a memory size"):
         BatchReasoner(memory_limit="lots")
+
+
+def _inferred(store: ox.Store) -> set[ox.Triple]:
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+
+
+def _recomputed_by_sparql(store: KnowledgeStore) -> set[ox.Triple]:
+    copy = ox.Store()
+    copy.extend(store.raw)
+    Reasoner(copy, premise_graphs(store), INFERRED_GRAPH).materialise()
+    return _inferred(copy)
+
+
+def test_build_reasons_with_the_batch_engine_and_equals_the_sparql_engine(store):
+    assert _inferred(store.raw) == _recomputed_by_sparql(store)
+
+
+def test_a_large_write_is_recomputed_by_the_batch_engine_and_equals_the_sparql_engine(sources):
+    store = KnowledgeStore.in_memory()
+    load_into(store, sources)
+    home = ox.NamedNode(UPDATES_GRAPH)
+    added = [ox.Quad(t.subject, t.predicate, t.object, home) for t in generate(12_000, seed=5)]
+    assert len(added) > BATCH_WRITE
+    report = UpdateReport()
+    Maintainer(store).apply_changes(Changes(added=added), report)
+    assert report.recomputed
+    assert _inferred(store.raw) == _recomputed_by_sparql(store)

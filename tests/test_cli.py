@@ -24,6 +24,7 @@ COMMANDS = [
     "export",
     "reason",
     "explain",
+    "check",
     "update",
     "serve",
     "load",

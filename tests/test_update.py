@@ -131,14 +131,15 @@ def test_update_from_a_file(location, tmp_path):
     )
 
 
-def test_reason_command_fast_equals_owlrl(tmp_path):
+def test_reason_command_engines_write_the_same_bytes(tmp_path):
+    """batch (the default), sparql and owlrl, from a gzipped file, write the same sorted lines."""
     from bench.synthetic import generate
 
     data = tmp_path / "data.nt.gz"
     with gzip.open(data, "wb") as stream:
         ox.serialize(generate(800, seed=5), stream, ox.RdfFormat.N_TRIPLES)
     outputs = {}
-    for engine in ("fast", "owlrl"):
+    for engine in ("batch", "sparql", "owlrl"):
         out = tmp_path / f"{engine}.nt"
         result = run_cli(
             "reason", "--engine", engine, "--ontology", "ontology/alliance.ttl", data, "-o", out
@@ -146,8 +147,8 @@ def test_reason_command_fast_equals_owlrl(tmp_path):
         assert result.exit_code == 0, result.stderr
         assert f"({engine})" in result.stderr
         outputs[engine] = out.read_bytes()
-    assert outputs["fast"] == outputs["owlrl"]
-    assert len(outputs["fast"].splitlines()) > 500
+    assert outputs["batch"] == outputs["sparql"] == outputs["owlrl"]
+    assert len(outputs["batch"].splitlines()) > 500
 
 
 def test_reason_command_reports_an_unknown_format(tmp_path):

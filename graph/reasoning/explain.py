@@ -199,8 +199,13 @@ def _unify(head: list[str], triple: TripleKey) -> dict[str, Term] | None:
     return bindings
 
 
+def rules_of(store: ox.Store, graphs: list[str]) -> list[Rule]:
+    """The rules the reasoner applies to these graphs (OWL 2 RL with the rules written out per
+    axiom of their ontology, and the project's rules)."""
+    return Reasoner(store, graphs, INFERRED_GRAPH).rules
+
+
 def explain_triple(store: KnowledgeStore, s: Term, p: Term, o: Term) -> Proof:
     """The proof of one triple in a built store, with the rules its reasoner used."""
     graphs = premise_graphs(store)
-    reasoner = Reasoner(store.raw, graphs, INFERRED_GRAPH)
-    return Explainer(store.raw, graphs, reasoner.rules).explain(s, p, o)
+    return Explainer(store.raw, graphs, rules_of(store.raw, graphs)).explain(s, p, o)
