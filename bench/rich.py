@@ -67,7 +67,7 @@ ONTOLOGY = """
   owl:someValuesFrom :ExpressLine ] .
 """
 #: Triples one line brings with its stations, cities, services and staff, on average.
-TRIPLES_PER_LINE = 95
+TRIPLES_PER_LINE = 53
 
 
 def ontology_triples() -> list[ox.Triple]:

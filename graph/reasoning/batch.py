@@ -255,11 +255,29 @@ class BatchReasoner:
 
     # ------------------------------------------------------------------------------ reasoning
 
-    def closure(self, layer: list[Rule] | None = None) -> BatchReport:
+    def closure(
+        self, layer: list[Rule] | None = None, spark_master: str | None = None
+    ) -> BatchReport:
         """Compute the inferred triples of everything read (OWL 2 RL, then the project's rules
-        unless `layer` is given; [] for OWL 2 RL alone)."""
+        unless `layer` is given; [] for OWL 2 RL alone). With `spark_master`, the fixpoint runs
+        on Apache Spark (the same SQL); the terms are encoded and decoded here."""
         self._encode()
         started = time.perf_counter()
+        owl, project = self._compile(layer)
+        self._refresh_lists()
+        if spark_master:
+            from graph.reasoning.spark import spark_fixpoint
+
+            spark_fixpoint(self, owl, project, spark_master)
+        else:
+            self._fixpoint(owl, project)
+            self.db.execute(f"CREATE TABLE inferred AS {self.vacuous_filtered('triples')}")
+        self.report.inferred = self._count("inferred")
+        self._add_time("reason", started)
+        return self.report
+
+    def _compile(self, layer: list[Rule] | None) -> tuple[list, list]:
+        """The rules' variants (OWL 2 RL, the project's), with the tables their SQL reads."""
         layer_rules = load_rule_files(RULES_DIR) if layer is None else layer
         owl_rules = _first_pass_order(list(OWL_RL_RULES) + schema_dependent_rules(self._lists()))
         self.db.execute(
@@ -272,7 +290,18 @@ class BatchReasoner:
         self._list_edges = (self.encode("rdf:first"), self.encode("rdf:rest"))
         owl = [self._variants(rule) for rule in owl_rules]
         project = [self._variants(rule) for rule in layer_rules]
-        self._refresh_lists()
+        self.db.execute(
+            "CREATE TABLE vocabulary AS SELECT id FROM terms WHERE id > 0 AND id % 2 = 0 AND ("
+            + " OR ".join(f"starts_with(term, '<{v}')" for v in W3C_VOCABULARIES)
+            + ")"
+        )
+        self.vacuous_filtered("triples")  # encodes its constants now, while the terms are here
+        return owl, project
+
+    def _fixpoint(self, owl: list, project: list) -> None:
+        """The semi-naive rounds in DuckDB: OWL 2 RL to a fixpoint, then the project's rules
+        (over everything the first time, then over what is new since they last ran), until
+        neither derives anything."""
         self.db.execute("CREATE TABLE candidates (s BIGINT, p BIGINT, o BIGINT)")
         self.db.execute(f"CREATE TABLE {sql.DELTA} AS SELECT * FROM triples")
         self.db.execute("CREATE TABLE since_layer (s BIGINT, p BIGINT, o BIGINT)")
@@ -290,13 +319,9 @@ class BatchReasoner:
                     break
             self.db.execute("INSERT INTO since_layer SELECT * FROM delta")
             delta = self._shape(sql.DELTA)
-            present = _merge(present, delta)
+            present = merge(present, delta)
             if any(p in delta[0] for p in self._list_edges):
                 self._refresh_lists()
-        self._filter_vacuous()
-        self.report.inferred = self._count("inferred")
-        self._add_time("reason", started)
-        return self.report
 
     def _variants(self, rule: Rule) -> list[_Variant]:
         """The rule's SELECTs: over everything (index 0) and with each premise in the delta."""
@@ -355,9 +380,9 @@ class BatchReasoner:
         for variants in rules:
             chosen = variants[:1] if delta is None else variants[1:]
             for variant in chosen:
-                if not all(_fits(need, present) for need in variant.needs):
+                if not all(fits(need, present) for need in variant.needs):
                     continue
-                if delta is not None and not _fits(variant.delta_needs, delta):
+                if delta is not None and not fits(variant.delta_needs, delta):
                     continue
                 text = variant.sql
                 if delta_table != sql.DELTA:
@@ -418,27 +443,20 @@ class BatchReasoner:
             lists.append((predicate[1:-1], subject, members))
         return lists
 
-    def _filter_vacuous(self) -> None:
-        """The inferred graph: what is not asserted, without the vacuous triples (the same
-        filter as the SPARQL engine's `vacuous_filter_sparql`)."""
+    def vacuous_filtered(self, table: str) -> str:
+        """The SELECT of the inferred triples of `table`: what is not asserted, without the
+        vacuous triples (the same filter as the SPARQL engine's `vacuous_filter_sparql`)."""
         reflexive = ", ".join(str(self.encode(f"<{p}>")) for p in REFLEXIVE_VACUOUS)
         thing = self.encode("owl:Thing")
         nothing_new = ", ".join(
             str(self.encode(f"<{p}>"))
             for p in (RDFS + "subClassOf", RDFS + "domain", RDFS + "range")
         )
-        self.db.execute(
-            "CREATE TABLE vocabulary AS SELECT id FROM terms WHERE id > 0 AND id % 2 = 0 AND ("
-            + " OR ".join(f"starts_with(term, '<{v}')" for v in W3C_VOCABULARIES)
-            + ")"
-        )
-        self.db.execute(
-            f"""CREATE TABLE inferred AS SELECT * FROM triples t
+        return f"""SELECT t.s, t.p, t.o FROM {table} t
             WHERE NOT EXISTS (SELECT 1 FROM asserted a WHERE a.s = t.s AND a.p = t.p AND a.o = t.o)
             AND NOT (t.s = t.o AND t.p IN ({reflexive}))
-            AND NOT (t.o = {thing} AND t.p IN ({self._type}, {nothing_new}))
+            AND NOT (t.o = {thing} AND t.p IN ({self.encode("rdf:type")}, {nothing_new}))
             AND t.s NOT IN (SELECT id FROM vocabulary)"""
-        )
 
     # ------------------------------------------------------------------------------ writing
 
@@ -499,7 +517,7 @@ class BatchReasoner:
         )
 
 
-def _fits(need: tuple[int, int | None] | None, shape: tuple[set[int], set[int]]) -> bool:
+def fits(need: tuple[int, int | None] | None, shape: tuple[set[int], set[int]]) -> bool:
     if need is None or need == (0, None):
         return True
     predicate, cls = need
@@ -508,7 +526,7 @@ def _fits(need: tuple[int, int | None] | None, shape: tuple[set[int], set[int]])
     return cls is None or cls in shape[1]
 
 
-def _merge(a: tuple[set[int], set[int]], b: tuple[set[int], set[int]]) -> tuple:
+def merge(a: tuple[set[int], set[int]], b: tuple[set[int], set[int]]) -> tuple:
     return a[0] | b[0], a[1] | b[1]
 
 
@@ -573,13 +591,15 @@ def closure_of_files(
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Progress = lambda _: None,
+    spark_master: str | None = None,
 ) -> BatchReport:
-    """Read RDF files, compute their closure and write the inferred triples, sorted, to `output`."""
+    """Read RDF files, compute their closure and write the inferred triples, sorted, to `output`
+    (with `spark_master`, the fixpoint on Apache Spark)."""
     with BatchReasoner(memory_limit, threads, progress) as reasoner:
         for path in paths:
             progress(f"reading {path.name}")
             reasoner.add_file(path)
-        report = reasoner.closure(layer)
+        report = reasoner.closure(layer, spark_master)
         progress("writing the inferred triples")
         reasoner.write(output)
     return report
