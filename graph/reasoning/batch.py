@@ -113,7 +113,9 @@ class BatchReasoner:
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         self.db.execute("SET preserve_insertion_order = false")
-        self.db.execute("CREATE TABLE raw (f INTEGER, s VARCHAR, p VARCHAR, o VARCHAR)")
+        self.db.execute(
+            "CREATE TABLE raw (f INTEGER, s VARCHAR, p VARCHAR, o VARCHAR, odd VARCHAR)"
+        )
         self._files = 0
         self.report = BatchReport()
         self._started = time.perf_counter()
@@ -160,29 +162,26 @@ class BatchReasoner:
 
     def _add_ntriples(self, path: Path, index: int, origin: Path | None = None) -> None:
         started = time.perf_counter()
-        # Split at the first two spaces, then tell the lines already in canonical form from
-        # the others with cheap tests (a regular expression only for literals).
+        # In one pass over the file: split at the first two spaces, and tell the lines already
+        # in canonical form from the others with cheap tests (a regular expression only for
+        # literals); the others keep their line, for pyoxigraph.
         self.db.execute(
-            "CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line FROM read_csv(?, "
-            "columns = {'line': 'VARCHAR'}, delim = '\\0', quote = '', escape = '', "
-            "header = false, auto_detect = false, max_line_size = 100000000)",
-            [str(path)],
-        )
-        self.db.execute(
-            f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT line, s, p, o, {PLAIN} AS plain
+            f"""INSERT INTO raw SELECT {index}, s, p, o, CASE WHEN {PLAIN} THEN NULL ELSE line END
             FROM (SELECT line, s, split_part(r, ' ', 1) AS p,
                          rtrim(r[strpos(r, ' ') + 1:], ' .') AS o
                   FROM (SELECT line, split_part(line, ' ', 1) AS s,
-                               line[strpos(line, ' ') + 1:] AS r FROM file_lines))"""
+                               line[strpos(line, ' ') + 1:] AS r
+                        FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, delim = '\\0',
+                                      quote = '', escape = '', header = false,
+                                      auto_detect = false, max_line_size = 100000000)))""",
+            [str(path)],
         )
-        self.db.execute("DROP TABLE file_lines")
-        odd = [
-            line for (line,) in self.db.execute("SELECT line FROM lines WHERE NOT plain").fetchall()
-        ]
-        self.db.execute(f"INSERT INTO raw SELECT {index}, s, p, o FROM lines WHERE plain")
+        odd = self.db.execute(
+            f"SELECT odd FROM raw WHERE f = {index} AND odd IS NOT NULL"
+        ).fetchall()
         if odd:
-            self._add_odd_lines(odd, index, origin or path)
-        self.db.execute("DROP TABLE lines")
+            self.db.execute(f"DELETE FROM raw WHERE f = {index} AND odd IS NOT NULL")
+            self._add_odd_lines([line for (line,) in odd], index, origin or path)
         self._add_time("read", started)
 
     def _add_odd_lines(self, lines: list[str], index: int, origin: Path) -> None:
@@ -196,7 +195,7 @@ class BatchReasoner:
             _report_syntax_error(origin)  # with the line number in the whole file
             raise
         rows = [_split_canonical(line) for line in canonical.decode().splitlines() if line]
-        self.db.executemany(f"INSERT INTO raw VALUES ({index}, ?, ?, ?)", rows)
+        self.db.executemany(f"INSERT INTO raw VALUES ({index}, ?, ?, ?, NULL)", rows)
 
     # ------------------------------------------------------------------------------ encoding
 
