@@ -130,7 +130,8 @@ sources_option = click.option(
     "source_dirs",
     type=click.Path(path_type=Path, file_okay=False),
     multiple=True,
-    help="Directory of facts files (.trig) and their texts; repeatable. Default: graph/sources.",
+    help="Directory of facts files (.trig) and their texts; repeatable. "
+    "Default: the project's own, sources/.",
 )
 output_option = click.option(
     "-o",
@@ -185,7 +186,7 @@ def build_command(store_path: Path, source_dirs: tuple[Path, ...], discard_write
 
     \b
     Example:
-      alliance-kg build --store data/store --sources graph/sources --sources ~/more-sources
+      alliance-kg build --store data/store --sources sources --sources ~/more-sources
     """
     from graph.build import build, build_steps
 
@@ -250,7 +251,7 @@ def validate_command(source_dirs: tuple[Path, ...]) -> None:
 
     \b
     Example:
-      alliance-kg validate --sources graph/sources
+      alliance-kg validate --sources sources
     """
     from graph.validate import validate_sources
 

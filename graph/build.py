@@ -14,7 +14,7 @@ from graph.errors import ValidationFailed
 from graph.reasoning import consistency
 from graph.reasoning.batch import materialise_store
 from graph.reasoning.maintain import premise_graphs
-from graph.sources import LINKS_FILE, Source, parse_file
+from graph.sources import Source, parse_file
 from graph.store import KnowledgeStore, StoreLocation
 from graph.validate import validate_sources
 from ontology import (
@@ -26,6 +26,7 @@ from ontology import (
     VOCABULARY_FILES,
     WORK_GRAPHS,
 )
+from sources import LINKS_FILE
 
 #: Called with a step's description as the build moves on; the CLI shows it as progress.
 StepCallback = Callable[[str], None]

@@ -16,12 +16,11 @@ import pyoxigraph as ox
 
 from graph.errors import DataSyntaxError, InvalidInput
 from ontology import AKG, provenance_graph
+from sources import SOURCES_DIR
 
-HERE = Path(__file__).resolve().parent
-#: Where the project's own sources live; a facts file and its text dropped here are built too.
-DEFAULT_SOURCES_DIR = HERE / "sources"
-#: Hand-checked links from the graph's entities to Wikidata.
-LINKS_FILE = HERE / "wikidata-links.ttl"
+#: Where the project's own sources live (the data folder `sources/`): a facts file and its text
+#: dropped there are built too.
+DEFAULT_SOURCES_DIR = SOURCES_DIR
 
 FACTS_SUFFIXES = (".trig", ".ttl")
 TEXT_FILE = ox.NamedNode(AKG + "textFile")

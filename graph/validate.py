@@ -18,9 +18,10 @@ import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
-from graph.sources import LINKS_FILE, Source, parse_file
+from graph.sources import Source, parse_file
 from graph.terms import compact
 from ontology import AKG, SHAPES, SHAPES_FILE, VOCABULARY_FILES
+from sources import LINKS_FILE
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 CLAIM = ox.NamedNode(AKG + "Claim")

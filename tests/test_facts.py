@@ -7,8 +7,9 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
-from graph.sources import LINKS_FILE, parse_file
+from graph.sources import parse_file
 from ontology import AKG, ID
+from sources import LINKS_FILE
 
 QUOTE = ox.NamedNode(AKG + "quote")
 CLAIM = ox.NamedNode(AKG + "Claim")
