@@ -794,9 +794,8 @@ def load_command(store_path: Path, files: tuple[Path, ...]) -> None:
 def _bulk_load(location: StoreLocation, files: tuple[Path, ...]) -> int:
     from ontology import INFERRED_GRAPH
 
-    generation = location.new_generation()
-    generation.rmdir()
-    try:
+    with location.next_generation() as generation:
+        generation.rmdir()  # a backup makes its own directory
         if location.exists():
             live = ox.Store.read_only(str(location.current))
             if live.contains_named_graph(ox.NamedNode(INFERRED_GRAPH)):
@@ -815,10 +814,6 @@ def _bulk_load(location: StoreLocation, files: tuple[Path, ...]) -> int:
         target.flush()
         count = len(target)
         del target
-        location.commit(generation)
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
-        raise
     return count
 
 

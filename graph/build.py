@@ -3,7 +3,6 @@ swap it in only when everything has succeeded."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,16 +106,11 @@ def build(
     that the new generation would not have."""
     with location.lock("a build"):
         kept = written_since_build(location) if keep_writes else []
-        generation = location.new_generation()
-        try:
+        with location.next_generation() as generation:
             store = KnowledgeStore(ox.Store(str(generation)))
             report = load_into(store, sources, step, kept)
             store.flush()
             del store
-            location.commit(generation)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
     report.store = location.root
     return report
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -122,13 +123,25 @@ class StoreLocation:
         path.mkdir()
         return path
 
+    @contextmanager
+    def next_generation(self) -> Iterator[Path]:
+        """A new generation's directory (empty), made the live store if the block ends normally
+        and removed if it raises, so that the live store is untouched. The block closes every
+        store it opened on the directory before it ends."""
+        generation = self.new_generation()
+        try:
+            yield generation
+            self.commit(generation)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+
     def create_empty(self) -> None:
         """Make an empty store the live one (a plain server starts on an empty directory)."""
-        generation = self.new_generation()
-        store = ox.Store(str(generation))
-        store.flush()
-        del store
-        self.commit(generation)
+        with self.next_generation() as generation:
+            store = ox.Store(str(generation))
+            store.flush()
+            del store
 
     def commit(self, generation: Path) -> None:
         """Make `generation` the live store in one atomic step, then drop the older ones."""
