@@ -33,9 +33,42 @@ class Changes:
     added: list[ox.Quad] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Prologue:
+    """The prefixes (the project's, then the update's own, a later one winning) and the base in
+    force for one operation, kept once and written as SPARQL or TriG where needed."""
+
+    prefixes: dict[str, str]
+    base: str | None = None
+
+    def declaring(self, keyword: str, words: list[str]) -> Prologue:
+        if keyword == "BASE":
+            return Prologue(self.prefixes, words[0][1:-1])
+        return Prologue({**self.prefixes, words[0].removesuffix(":"): words[1][1:-1]}, self.base)
+
+    @property
+    def sparql(self) -> str:
+        base = f"BASE <{self.base}>\n" if self.base else ""
+        return base + "".join(f"PREFIX {n}: <{iri}>\n" for n, iri in self.prefixes.items())
+
+    @property
+    def trig(self) -> str:
+        base = f"@base <{self.base}> .\n" if self.base else ""
+        return base + "".join(f"@prefix {n}: <{iri}> .\n" for n, iri in self.prefixes.items())
+
+    def iri(self, text: str) -> str:
+        """An IRI from `<...>` or a prefixed name."""
+        if text.startswith("<") and text.endswith(">"):
+            return text[1:-1]
+        prefix, _, local = text.partition(":")
+        if prefix not in self.prefixes:
+            raise InvalidInput(f"unknown prefix in {text!r}")
+        return self.prefixes[prefix] + local
+
+
 @dataclass
 class Operation:
-    prologue: str
+    prologue: Prologue
     words: list[Token]
 
     @property
@@ -92,7 +125,7 @@ class UpdatePlanner:
         words = op.words
         i, with_graph = 0, None
         if words[0].upper == "WITH":
-            with_graph, i = _iri(words[1].text, op.prologue), 2
+            with_graph, i = op.prologue.iri(words[1].text), 2
         delete = insert = None
         if words[i].upper == "DELETE":
             delete, i = words[i + 1].text, i + 2
@@ -101,10 +134,10 @@ class UpdatePlanner:
         using, using_named = [], []
         while i < len(words) and words[i].upper == "USING":
             if words[i + 1].upper == "NAMED":
-                using_named.append(_iri(words[i + 2].text, op.prologue))
+                using_named.append(op.prologue.iri(words[i + 2].text))
                 i += 3
             else:
-                using.append(_iri(words[i + 1].text, op.prologue))
+                using.append(op.prologue.iri(words[i + 1].text))
                 i += 2
         if i >= len(words) or words[i].upper != "WHERE":
             raise InvalidInput("an update's DELETE/INSERT needs a WHERE clause")
@@ -126,7 +159,7 @@ class UpdatePlanner:
         content = block[1:-1].rstrip()
         if content and not content.endswith((".", "}")):
             content += " ."  # SPARQL allows leaving out the last dot; TriG does not
-        trig = _trig_prologue(op.prologue) + content
+        trig = op.prologue.trig + content
         try:
             quads = list(ox.parse(trig.encode(), format=ox.RdfFormat.TRIG))
         except SyntaxError as error:
@@ -152,7 +185,7 @@ class UpdatePlanner:
         quads = []
         for graph, part in _template_parts(template, op.prologue):
             target = graph or default_target
-            query = f"{op.prologue}CONSTRUCT {{ {part} }} WHERE {where}"
+            query = f"{op.prologue.sparql}CONSTRUCT {{ {part} }} WHERE {where}"
             for triple in self._construct(query, dataset, with_graph):
                 home = ox.NamedNode(target) if target else ox.DefaultGraph()
                 quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, home))
@@ -196,12 +229,12 @@ class UpdatePlanner:
             raise InvalidInput(f"{op.keyword} needs a graph")
         target = words[0].upper
         if target == "GRAPH":
-            return [_iri(words[1].text, op.prologue)]
+            return [op.prologue.iri(words[1].text)]
         if target in ("DEFAULT",):
             return [UPDATES_GRAPH]
         if target in ("ALL", "NAMED"):
             return list(self.asserted)
-        return [_iri(words[0].text, op.prologue)]
+        return [op.prologue.iri(words[0].text)]
 
     def _clear(self, op: Operation) -> Changes:
         removed = []
@@ -230,7 +263,7 @@ class UpdatePlanner:
     def _one_graph(self, words: list[Token], op: Operation) -> str:
         if not words:
             raise InvalidInput(f"{op.keyword} needs a graph on each side of TO")
-        return UPDATES_GRAPH if words[0].upper == "DEFAULT" else _iri(words[0].text, op.prologue)
+        return UPDATES_GRAPH if words[0].upper == "DEFAULT" else op.prologue.iri(words[0].text)
 
     def _load(self, op: Operation) -> Changes:
         raise InvalidInput(
@@ -247,7 +280,7 @@ def split_operations(text: str) -> list[Operation]:
         raise QuerySyntaxError.from_parser(error, "SPARQL update", text) from None
     except Exception:  # a valid update may still fail on an empty store (e.g. LOAD)
         pass
-    operations, current, prologue = [], [], _declared_prefixes()
+    operations, current, prologue = [], [], Prologue(dict(PREFIXES))
     for token in tokens(text):
         if token.kind == "semicolon":
             if current:
@@ -258,7 +291,7 @@ def split_operations(text: str) -> list[Operation]:
         elif current and current[0].upper in ("PREFIX", "BASE") and len(current) < 3:
             current.append(token)
             if len(current) == 3 or (current[0].upper == "BASE" and len(current) == 2):
-                prologue += text[current[0].start : current[-1].end] + "\n"
+                prologue = prologue.declaring(current[0].upper, [t.text for t in current[1:]])
                 current = []
         else:
             current.append(token)
@@ -315,7 +348,7 @@ def check_writable(changes: Changes) -> None:
             )
 
 
-def _template_parts(template: str, prologue: str) -> list[tuple[str | None, str]]:
+def _template_parts(template: str, prologue: Prologue) -> list[tuple[str | None, str]]:
     """Split a template into its default-graph part and its GRAPH <iri> { ... } parts."""
     inner = template[1:-1]
     parts: list[tuple[str | None, str]] = []
@@ -329,7 +362,7 @@ def _template_parts(template: str, prologue: str) -> list[tuple[str | None, str]
             if name.kind == "word" and name.text.startswith(("?", "$")):
                 raise InvalidInput("an update template's GRAPH must name an IRI, not a variable")
             rest.append(inner[last : token.start])
-            parts.append((_iri(name.text, prologue), block.text[1:-1]))
+            parts.append((prologue.iri(name.text), block.text[1:-1]))
             last = block.end
             i += 3
             continue
@@ -339,30 +372,3 @@ def _template_parts(template: str, prologue: str) -> list[tuple[str | None, str]
     if default_part.strip(" .\n\t"):
         parts.insert(0, (None, default_part))
     return parts
-
-
-def _declared_prefixes() -> str:
-    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-
-
-def _trig_prologue(prologue: str) -> str:
-    lines = []
-    for line in prologue.splitlines():
-        words = line.split()
-        if len(words) >= 3 and words[0].upper() == "PREFIX":
-            lines.append(f"@prefix {words[1]} {words[2]} .")
-        elif len(words) >= 2 and words[0].upper() == "BASE":
-            lines.append(f"@base {words[1]} .")
-    return "\n".join(lines) + "\n"
-
-
-def _iri(text: str, prologue: str) -> str:
-    """An IRI from `<...>` or a prefixed name, using the prologue's prefixes."""
-    if text.startswith("<") and text.endswith(">"):
-        return text[1:-1]
-    prefix, _, local = text.partition(":")
-    for line in prologue.splitlines():
-        words = line.split()
-        if len(words) >= 3 and words[0].upper() == "PREFIX" and words[1] == f"{prefix}:":
-            return words[2][1:-1] + local
-    raise InvalidInput(f"unknown prefix in {text!r}")

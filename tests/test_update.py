@@ -95,6 +95,17 @@ def test_several_operations_in_one_request(location):
     assert inferred(store) == recomputed(store)
 
 
+def test_a_prefix_the_update_declares_again_wins_in_graph_names(location):
+    text = """PREFIX id: <urn:test:>
+    INSERT { GRAPH id:corrections { id:note <urn:test:says> "checked" } } WHERE {}"""
+    result = update(location, text)
+    assert result.exit_code == 0, result.stderr
+    store = KnowledgeStore.open(location, read_only=True)
+    assert store.query(
+        'ASK { GRAPH <urn:test:corrections> { <urn:test:note> <urn:test:says> "checked" } }'
+    )
+
+
 def test_changing_the_ontology_recomputes(location):
     result = update(
         location,
