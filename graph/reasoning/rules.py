@@ -284,6 +284,7 @@ def _filter_clauses(text: str) -> list[str]:
 
 
 def load_rule_files(directory: Path) -> list[Rule]:
+    """The rules of a directory's `.rq` files, in name order (each file parsed once a process)."""
     return [load_rule_file(path) for path in sorted(directory.glob("*.rq"))]
 
 

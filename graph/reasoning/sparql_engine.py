@@ -55,10 +55,6 @@ REFLEXIVE_VACUOUS = (
     OWL + "sameAs",
 )
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
-#: The project's rules, parsed once at import: parsing them later, inside a call that holds a
-#: store, would let pyparsing's remembered exceptions keep that call's frames (and the store, and
-#: its lock) alive.
-PROJECT_RULES = load_rule_files(RULES_DIR)
 #: Deltas up to this many triples are inlined into the rules' queries as VALUES rows.
 INLINE_LIMIT = 2000
 #: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
@@ -130,7 +126,7 @@ class Reasoner:
         self.store = store
         self.premise_graphs = list(dict.fromkeys(premise_graphs))
         self.inferred = inferred_graph
-        self.layer = PROJECT_RULES if layer_rules is None else layer_rules
+        self.layer = load_rule_files(RULES_DIR) if layer_rules is None else layer_rules
         self.progress = progress
         self._work = itertools.count()
         #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
