@@ -73,12 +73,17 @@ class Server:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def start_server(tmp: Path, sources: list[Source] | None, *extra: str) -> Server:
+def copy_store(built: StoreLocation, target: Path) -> StoreLocation:
+    """A copy of a built store at `target`, as `build` would have left it: cheaper than building
+    and reasoning the article again for every server."""
+    shutil.copytree(built.root, target, symlinks=True)
+    return StoreLocation(target)
+
+
+def start_server(tmp: Path, built: StoreLocation | None, *extra: str) -> Server:
     """The real `alliance-kg serve` (granian) on a free port of 127.0.0.1, once it answers.
-    With sources, it serves a store built from them; without, the store already at tmp/store."""
-    location = StoreLocation(tmp / "store")
-    if sources is not None:
-        build(location, sources)
+    With a built store, it serves a copy of it; without, the store already at tmp/store."""
+    location = copy_store(built, tmp / "store") if built else StoreLocation(tmp / "store")
     token = "test-token-" + tmp.name
     token_file = tmp / "token"
     token_file.write_text(token)
@@ -121,9 +126,9 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, sources: list[Source]):
+def server(tmp_path_factory: pytest.TempPathFactory, built: StoreLocation):
     running = start_server(
-        tmp_path_factory.mktemp("server"), sources, "--max-upload-bytes", "1500000"
+        tmp_path_factory.mktemp("server"), built, "--max-upload-bytes", "1500000"
     )
     yield running
     stop_server(running)

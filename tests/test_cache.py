@@ -16,8 +16,8 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a akg:SovereignState }"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, sources):
-    running = start_server(tmp_path_factory.mktemp("cache"), sources)
+def server(tmp_path_factory, built):
+    running = start_server(tmp_path_factory.mktemp("cache"), built)
     yield running
     stop_server(running)
 

@@ -119,8 +119,8 @@ def test_the_endpoint_refuses_a_contradicting_write_with_409(server):
     assert server.get("/contradictions").json() == []
 
 
-def test_a_server_allowing_contradictions_records_and_lists_them(tmp_path, sources):
-    server = start_server(tmp_path, sources, "--allow-inconsistent")
+def test_a_server_allowing_contradictions_records_and_lists_them(tmp_path, built):
+    server = start_server(tmp_path, built, "--allow-inconsistent")
     try:
         response = server.post("/sparql", data={"update": SELF_ALLIANCE}, headers=server.auth)
         assert response.status_code == 204, response.text

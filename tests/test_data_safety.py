@@ -36,8 +36,8 @@ def ask(server, query: str) -> bool:
     return response.json()["boolean"]
 
 
-def test_build_beside_a_running_server_is_refused_and_loses_no_write(tmp_path, sources):
-    server = start_server(tmp_path, sources)
+def test_build_beside_a_running_server_is_refused_and_loses_no_write(tmp_path, built):
+    server = start_server(tmp_path, built)
     try:
         write = server.post("/sparql", data={"update": WRITTEN}, headers=server.auth)
         assert write.status_code == 204
@@ -83,8 +83,8 @@ def test_a_rebuild_keeps_what_updates_wrote_unless_told_to_discard_it(tmp_path):
     assert answer.split() == ["false"]
 
 
-def test_a_second_server_on_a_store_in_use_says_so_in_one_line(tmp_path, sources):
-    server = start_server(tmp_path, sources)
+def test_a_second_server_on_a_store_in_use_says_so_in_one_line(tmp_path, built):
+    server = start_server(tmp_path, built)
     try:
         result = cli("serve", "--store", server.store, "--port", str(free_port()))
         assert result.returncode != 0
@@ -139,8 +139,8 @@ def test_a_plain_server_starts_empty_on_a_new_directory_and_takes_data(tmp_path)
         stop_server(server)
 
 
-def test_small_queries_are_answered_while_runaway_queries_hold_every_process(tmp_path, sources):
-    server = start_server(tmp_path, sources, "--query-timeout", "20", "--query-workers", "1")
+def test_small_queries_are_answered_while_runaway_queries_hold_every_process(tmp_path, built):
+    server = start_server(tmp_path, built, "--query-timeout", "20", "--query-workers", "1")
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     threads = [
         threading.Thread(

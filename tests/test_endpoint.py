@@ -297,9 +297,9 @@ def test_using_graph_uri_limits_what_the_where_clause_sees(server):
     assert not server.get("/sparql", params={"query": query}).json()["boolean"]
 
 
-def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, sources):
+def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, built):
     tmp = tmp_path_factory.mktemp("sigkill")
-    running = start_server(tmp, sources)
+    running = start_server(tmp, built)
     try:
         update = "INSERT DATA { <urn:test:durable> <urn:test:p> <urn:test:o> }"
         gsp = "<urn:test:s> <urn:test:p> <urn:test:gsp> .\n"
@@ -326,12 +326,12 @@ def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, sources):
         stop_server(restarted)
 
 
-def test_the_server_starts_quietly_and_ctrl_c_stops_every_process(tmp_path_factory, sources):
+def test_the_server_starts_quietly_and_ctrl_c_stops_every_process(tmp_path_factory, built):
     """With the defaults, the server starts without warnings. Ctrl-C in a terminal sends SIGINT
     to the whole process group: the supervisor, the worker and the query processes. The server
     stops, leaves no process behind and prints no traceback."""
     tmp = tmp_path_factory.mktemp("ctrl-c")
-    running = start_server(tmp, sources)
+    running = start_server(tmp, built)
     assert running.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
     group = running.process.pid
     os.killpg(group, signal.SIGINT)
@@ -704,8 +704,8 @@ def test_saved_query_pages(server):
     assert server.get("/queries/no-such-query").status_code == 404
 
 
-def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, sources):
-    slow = start_server(tmp_path_factory.mktemp("slow"), sources, "--query-timeout", "1")
+def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, built):
+    slow = start_server(tmp_path_factory.mktemp("slow"), built, "--query-timeout", "1")
     try:
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         answers = {}

@@ -11,17 +11,15 @@ from werkzeug.wrappers import Response
 
 from cli.server import AccessLog
 from endpoint import create_app
-from graph.build import build
-from graph.store import StoreLocation
+from tests.conftest import copy_store
 
 JSON = "application/sparql-results+json"
 STATES = "SELECT ?s WHERE { ?s a akg:SovereignState } ORDER BY ?s"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, sources):
-    location = StoreLocation(tmp_path_factory.mktemp("query-path") / "store")
-    build(location, sources)
+def app(tmp_path_factory, built):
+    location = copy_store(built, tmp_path_factory.mktemp("query-path") / "store")
     app = create_app(
         {
             "store": str(location.root),

@@ -7,19 +7,17 @@ import gzip
 import pyoxigraph as ox
 import pytest
 
-from graph.build import build
 from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore, StoreLocation
 from graph.updates import bind_protocol_dataset
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, UPDATES_GRAPH
+from tests.conftest import copy_store
 from tests.helpers import run_cli
 
 
 @pytest.fixture
-def location(tmp_path, sources) -> StoreLocation:
-    location = StoreLocation(tmp_path / "store")
-    build(location, sources)
-    return location
+def location(tmp_path, built) -> StoreLocation:
+    return copy_store(built, tmp_path / "store")
 
 
 def inferred(store: KnowledgeStore) -> set:
