@@ -23,8 +23,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graph.errors import AllianceKGError, InvalidInput, ValidationFailed
-from graph.files import load_file, open_rdf, rdf_format
+from graph.files import load_file, open_rdf
+from graph.formats import RDFLIB_NAMES, file_format
 from graph.results import (
+    DATASET_FORMATS,
     GRAPH_FORMATS,
     RESULT_FORMATS,
     is_graph_result,
@@ -36,16 +38,6 @@ from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_st
 from graph.terms import display, parse_term
 from ontology import BASE, RULES_DIR
 from queries import QUERIES_DIR
-
-RDFLIB_FORMATS = {
-    ox.RdfFormat.N_TRIPLES: "nt",
-    ox.RdfFormat.N_QUADS: "nquads",
-    ox.RdfFormat.TURTLE: "turtle",
-    ox.RdfFormat.TRIG: "trig",
-    ox.RdfFormat.RDF_XML: "xml",
-    ox.RdfFormat.JSON_LD: "json-ld",
-    ox.RdfFormat.N3: "n3",
-}
 
 EXIT_ERROR = 1
 err = Console(stderr=True)
@@ -269,7 +261,7 @@ def validate_command(source_dirs: tuple[Path, ...]) -> None:
     "--format",
     "fmt",
     type=click.Choice(
-        ["table", *RESULT_FORMATS, *[f for f in GRAPH_FORMATS if f not in ("nq", "trig")]]
+        ["table", *RESULT_FORMATS, *(f for f in GRAPH_FORMATS if f not in DATASET_FORMATS)]
     ),
     default="table",
     show_default=True,
@@ -543,7 +535,7 @@ def reason_owlrl(ontologies, data, no_rules: bool) -> list[ox.Triple]:
     graph = rdflib.Graph()
     for path in [*ontologies, *data]:
         with open_rdf(path) as stream:
-            graph.parse(stream, format=RDFLIB_FORMATS[rdf_format(path)])
+            graph.parse(stream, format=RDFLIB_NAMES[file_format(path)])
     rules = [] if no_rules else sorted(RULES_DIR.glob("*.rq"))
     return list(reference_closure(graph, rules))
 

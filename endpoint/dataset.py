@@ -11,10 +11,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import GRAPH_TYPES, HTML, RDF_FORMATS, by_name, negotiate
+from endpoint.negotiation import negotiate
 from endpoint.pages import entity_space, page, term_link
 from endpoint.protocol import settings, store
 from graph.export import export
+from graph.formats import GRAPH_TYPES, HTML, JSON_LD, TURTLE, by_name, named
 from graph.jsonld_context import jsonld_context
 from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 
@@ -22,8 +23,8 @@ bp = Blueprint("dataset", __name__)
 
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
-DUMP_FORMATS = {"nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
-                "jsonld": "application/ld+json"}  # fmt: skip
+#: The dumps' formats by their extensions (which are also their names for `export`).
+DUMP_FORMATS = {m.name: m for m in named(("nq", "trig", "ttl", "jsonld"))}
 DUMP_SELECTIONS = ("all", "asserted", "inferred", "ontology")
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 #: What each part of the dataset holds, for VoID's subsets and the dumps page.
@@ -142,7 +143,7 @@ def void() -> Response:
         return void_page(triples)
     buffer = io.BytesIO()
     prefixes = {"void": VOID, "dcterms": DCTERMS} if media.name == "ttl" else None
-    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    ox.serialize(triples, buffer, media.rdf, prefixes=prefixes)
     return Response(buffer.getvalue(), mimetype=media.mime)
 
 
@@ -208,7 +209,7 @@ def dump_file(selection: str, extension: str) -> Response:
 def dump(selection: str, extension: str) -> Response:
     """The dump as RDF in its own media type, for clients that parse what a URL gives them
     (gzip-encoded in transit when the client accepts it, as every textual response is)."""
-    return Response(_dump_bytes(selection, extension), mimetype=DUMP_FORMATS[extension])
+    return Response(_dump_bytes(selection, extension), mimetype=DUMP_FORMATS[extension].mime)
 
 
 @bp.route("/ontology")
@@ -221,7 +222,7 @@ def ontology() -> Response:
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     buffer = io.BytesIO()
     prefixes = PREFIXES if media.name == "ttl" else None
-    ox.serialize(triples, buffer, RDF_FORMATS[media.name], prefixes=prefixes)
+    ox.serialize(triples, buffer, media.rdf, prefixes=prefixes)
     return Response(buffer.getvalue(), mimetype=media.mime)
 
 
@@ -254,14 +255,14 @@ def ontology_page() -> Response:
 
 @bp.route("/ontology.ttl")
 def ontology_turtle() -> Response:
-    return Response(ONTOLOGY_FILE.read_bytes(), mimetype="text/turtle")
+    return Response(ONTOLOGY_FILE.read_bytes(), mimetype=TURTLE.mime)
 
 
 @bp.route("/ontology/context.jsonld")
 def ontology_context() -> Response:
     """The ontology's JSON-LD @context (see graph/jsonld_context.py)."""
     body = json.dumps(jsonld_context(), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/ld+json")
+    return Response(body, mimetype=JSON_LD.mime)
 
 
 @bp.route("/ontology/<path:_>")

@@ -23,20 +23,16 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
+from graph.formats import DATASET_TYPES, GRAPH_TYPES, JSON, RESULT_TYPES
+
 #: Response headers a page on another origin may read: paging, revalidation, downloads.
 EXPOSED_HEADERS = "ETag, Link, X-Cache, Content-Disposition, Location, Last-Modified, Retry-After"
 ALLOWED_REQUEST_HEADERS = "Accept, Content-Type, If-None-Match, If-Modified-Since"
 #: Bodies smaller than this go out as they are: gzip would save little and cost a header.
 MIN_COMPRESSED_BYTES = 1024
+#: Every RDF and results format is text; beside them, what the pages load.
 TEXTUAL_TYPES = (
-    "application/json",
-    "application/ld+json",
-    "application/n-quads",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "application/trig",
+    *sorted({m.mime for m in (*RESULT_TYPES, *GRAPH_TYPES, *DATASET_TYPES, JSON)}),
     "application/javascript",
     "application/xml",
     "image/svg+xml",

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import GRAPH_TYPES, HTML, JSON, RDF_FORMATS, negotiate
+from endpoint.negotiation import negotiate
 from endpoint.pages import (
     MINTED_KINDS,
     label_of,
@@ -31,13 +31,15 @@ from endpoint.pages import (
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
+from graph.formats import GRAPH_TYPES, HTML, JSON, named
 from graph.results import write_triples
 from graph.terms import compact, display, parse_term
 from ontology import AKG, CLAIM, INFERRED_GRAPH, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
 
-EXTENSIONS = {"ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "rdf": "rdfxml"}
+#: The RDF documents of a resource by their file extensions: /data/KIND/NAME.ttl, .rdf, ...
+EXTENSIONS = {m.extension: m for m in GRAPH_TYPES}
 LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 DATE = ox.NamedNode(AKG + "date")
@@ -89,8 +91,7 @@ def resource(kind: str, name: str) -> Response:
     if media is HTML:
         response = redirect(f"/page/{kind}/{name}", code=303)
     else:
-        extension = next(ext for ext, short in EXTENSIONS.items() if short == media.name)
-        response = redirect(f"/data/{kind}/{name}.{extension}", code=303)
+        response = redirect(f"/data/{kind}/{name}.{media.extension}", code=303)
     response.vary.add("Accept")  # the target depends on it: caches must keep one per Accept
     return response
 
@@ -106,13 +107,12 @@ def _description(entity: ox.NamedNode) -> list[ox.Triple]:
 
 
 #: The RDF twins of a page, as `Link: rel=alternate` and `<link rel=alternate>` name them.
-TWINS = [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML")]
+TWINS = named(("ttl", "jsonld", "nt", "rdfxml"))
 
 
 def _twins(kind: str, name: str) -> list[tuple[str, str, str]]:
     """(href, media type, label) of each RDF document describing /KIND/NAME."""
-    media = {m.name: m.mime for m in GRAPH_TYPES}
-    return [(f"/data/{kind}/{name}.{ext}", media[EXTENSIONS[ext]], label) for ext, label in TWINS]
+    return [(f"/data/{kind}/{name}.{m.extension}", m.mime, m.rdf.name) for m in TWINS]
 
 
 def _link_header(links: list[tuple[str, str, str]]) -> str:
@@ -124,9 +124,9 @@ def document(kind: str, name: str) -> Response:
     stem, _, extension = name.rpartition(".")
     if extension not in EXTENSIONS or not stem:
         raise HTTPError(404, f"no document {name!r}: use NAME.ttl, .nt, .jsonld or .rdf")
-    media = next(m for m in GRAPH_TYPES if m.name == EXTENSIONS[extension])
+    media = EXTENSIONS[extension]
     buffer = io.BytesIO()
-    write_triples(_description(_entity(kind, stem)), RDF_FORMATS[media.name], buffer)
+    write_triples(_description(_entity(kind, stem)), media.rdf, buffer)
     response = Response(buffer.getvalue(), mimetype=media.mime)
     page_link = f'<{quote(f"/page/{kind}/{stem}")}>; rel="alternate"; type="text/html"'
     response.headers["Link"] = page_link

@@ -1,59 +1,8 @@
-"""Content negotiation: one pure function, and the tables of media types it chooses from."""
+"""Content negotiation: one pure function over the media types of `graph.formats`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pyoxigraph as ox
-
-
-@dataclass(frozen=True)
-class MediaType:
-    name: str  # the short name, as in ?format=
-    mime: str
-    aliases: tuple[str, ...] = ()
-
-
-#: Pages for browsers, offered beside the RDF and results formats.
-HTML = MediaType("html", "text/html", ("application/xhtml+xml",))
-#: Plain JSON (explanations, the saved-query listing).
-JSON = MediaType("json", "application/json")
-
-#: SELECT and ASK results; the first is the default.
-RESULT_TYPES = (
-    MediaType("json", "application/sparql-results+json", ("application/json",)),
-    MediaType("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
-    MediaType("csv", "text/csv"),
-    MediaType("tsv", "text/tab-separated-values"),
-)
-#: CONSTRUCT and DESCRIBE results and graphs; the first is the default.
-GRAPH_TYPES = (
-    MediaType("ttl", "text/turtle", ("application/x-turtle",)),
-    MediaType("nt", "application/n-triples", ("text/plain",)),
-    MediaType("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
-    MediaType("jsonld", "application/ld+json", ("application/json",)),
-)
-#: Datasets (several graphs).
-DATASET_TYPES = (
-    MediaType("trig", "application/trig"),
-    MediaType("nq", "application/n-quads"),
-    MediaType("jsonld", "application/ld+json", ("application/json",)),
-)
-
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "trig": ox.RdfFormat.TRIG,
-    "nq": ox.RdfFormat.N_QUADS,
-}
+from graph.formats import MediaType
 
 
 def parse_accept(accept: str | None) -> list[tuple[str, float]]:
@@ -116,7 +65,3 @@ def _quality(media: MediaType, ranges: list[tuple[str, float]]) -> float:
             if level > specificity or (level == specificity and q - penalty > found):
                 found, specificity = max(0.0, q - penalty), level
     return found
-
-
-def by_name(name: str, offered: tuple[MediaType, ...]) -> MediaType | None:
-    return next((m for m in offered if m.name == name), None)

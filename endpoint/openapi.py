@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from graph.formats import CSV, GRAPH_TYPES, HTML, JSON, RESULT_TYPES, ROWS, SPARQL_JSON
 from graph.saved_queries import Parameter, SavedQuery
 from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
@@ -16,8 +17,8 @@ from graph.terms import BARE_SCHEMES, expand_iri
 from ontology import PREFIXES
 
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
-RESULT_FORMATS = ("json", "xml", "csv", "tsv", "html", "rows")
-GRAPH_FORMATS = ("ttl", "nt", "rdfxml", "jsonld", "html")
+RESULT_FORMATS = (*(m.name for m in RESULT_TYPES), HTML.name, ROWS.name)
+GRAPH_FORMATS = (*(m.name for m in GRAPH_TYPES), HTML.name)
 #: What an IRI parameter takes, as far as a pattern can say it: a prefixed name with one of
 #: the project's prefixes (`id:Japan`), or an absolute IRI with `//` (a fragment allowed:
 #: `https://w3id.org/alliance-kg/ontology#Planned`), or one of the schemes written without
@@ -145,8 +146,8 @@ def _operation(query: SavedQuery, choices: dict[str, list], max_page: int) -> di
 #: The SELECT queries' answers as operations of their own, one media type each, so that a client
 #: generated from this document (which parses one type per operation) can ask for each.
 REPRESENTATIONS = {
-    "rows": ("application/json", {"$ref": "#/components/schemas/Rows"}, "as JSON rows"),
-    "csv": ("text/csv", {"type": "string"}, "as CSV (lexical forms)"),
+    "rows": (ROWS.mime, {"$ref": "#/components/schemas/Rows"}, "as JSON rows"),
+    "csv": (CSV.mime, {"type": "string"}, "as CSV (lexical forms)"),
 }
 
 
@@ -215,16 +216,11 @@ def _results_response() -> dict:
         "description": "The query's results, in the negotiated format.",
         "headers": {"ETag": _etag_header(), "Link": _link_header()},
         "content": {
-            "application/sparql-results+json": {
-                "schema": {"$ref": "#/components/schemas/SparqlResults"}
-            },
+            SPARQL_JSON.mime: {"schema": {"$ref": "#/components/schemas/SparqlResults"}},
             # Plain JSON is the rows (`Accept: application/json` or `format=rows`); SPARQL
             # JSON has its own type, so a generated client can ask for either by Accept.
-            "application/json": {"schema": {"$ref": "#/components/schemas/Rows"}},
-            "application/sparql-results+xml": {"schema": {"type": "string"}},
-            "text/csv": {"schema": {"type": "string"}},
-            "text/tab-separated-values": {"schema": {"type": "string"}},
-            "text/html": {"schema": {"type": "string"}},
+            ROWS.mime: {"schema": {"$ref": "#/components/schemas/Rows"}},
+            **{m.mime: {"schema": {"type": "string"}} for m in (*RESULT_TYPES[1:], HTML)},
         },
     }
 
@@ -235,13 +231,7 @@ def _graph_response() -> dict:
         "headers": {"ETag": _etag_header()},
         "content": {
             media: {"schema": {"type": "string"}}
-            for media in (
-                "text/turtle",
-                "application/n-triples",
-                "application/rdf+xml",
-                "application/ld+json",
-                "text/html",
-            )
+            for media in (*(m.mime for m in GRAPH_TYPES), HTML.mime)
         },
     }
 
@@ -269,13 +259,13 @@ def _listing_operation() -> dict:
             "200": {
                 "description": "Every saved query (JSON, or an HTML page for browsers).",
                 "content": {
-                    "application/json": {
+                    JSON.mime: {
                         "schema": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/SavedQuery"},
                         }
                     },
-                    "text/html": {"schema": {"type": "string"}},
+                    HTML.mime: {"schema": {"type": "string"}},
                 },
             }
         },

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Response, current_app, has_app_context, request
 
+from graph.formats import GRAPH_TYPES, HTML, RESULT_TYPES, SPARQL_JSON, SPARQL_XML
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
 from ontology import ID, PREFIXES
@@ -28,17 +29,8 @@ pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }
 input { font-family: ui-monospace, monospace; min-width: 24rem; }
 """
 
-FORMAT_LABELS = [
-    ("html", "table"),
-    ("json", "SPARQL JSON"),
-    ("xml", "SPARQL XML"),
-    ("csv", "CSV"),
-    ("tsv", "TSV"),
-    ("ttl", "Turtle"),
-    ("nt", "N-Triples"),
-    ("jsonld", "JSON-LD"),
-    ("rdfxml", "RDF/XML"),
-]
+#: The query page's choice of result formats, HTML (a table) first.
+QUERY_PAGE_FORMATS = (HTML, *RESULT_TYPES, *GRAPH_TYPES)
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 DEFAULT_QUERY = (
     "SELECT ?state ?label WHERE {\n  ?state a akg:SovereignState ;\n         rdfs:label ?label .\n}"
@@ -73,7 +65,7 @@ def query_page() -> Response:
         f"{escape(saved.summary)}</li>"
         for name, saved in load_saved_queries(QUERIES_DIR).items()
     )
-    formats = "".join(f'<option value="{name}">{label}</option>' for name, label in FORMAT_LABELS)
+    formats = "".join(f'<option value="{m.name}">{m.label}</option>' for m in QUERY_PAGE_FORMATS)
     initial = json.dumps(
         {"query": asked, "example": example, "entities": entity_space(), "prefixes": PREFIXES}
     )
@@ -103,14 +95,14 @@ def results_page(results, text: str, is_graph: bool = False) -> Response:
     """A page of query results: a boolean, solutions, or (`is_graph`) an iterable of triples."""
     table = results_table(results, is_graph)
     if is_graph:
-        offered = ("ttl", "nt", "jsonld", "rdfxml")
+        offered = GRAPH_TYPES
     elif isinstance(results, ox.QueryBoolean):
-        offered = ("json", "xml")
+        offered = (SPARQL_JSON, SPARQL_XML)
     else:
-        offered = ("json", "xml", "csv", "tsv")
+        offered = RESULT_TYPES
     downloads = " ".join(
-        f'<a href="/sparql?{escape(urlencode({"query": text, "format": name}))}">{name}</a>'
-        for name in offered
+        f'<a href="/sparql?{escape(urlencode({"query": text, "format": m.name}))}">{m.name}</a>'
+        for m in offered
     )
     edit = f'<a href="/?{escape(urlencode({"query": text}))}">edit the query</a>'
     body = f"<nav>{edit} download: {downloads}</nav>{table}"

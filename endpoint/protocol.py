@@ -16,19 +16,20 @@ from werkzeug.wrappers import Request
 from endpoint import http
 from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError, no_content
-from endpoint.negotiation import (
-    GRAPH_TYPES,
-    HTML,
-    RDF_FORMATS,
-    RESULT_FORMATS,
-    RESULT_TYPES,
-    MediaType,
-    by_name,
-    negotiate,
-)
+from endpoint.negotiation import negotiate
 from endpoint.pages import query_page, results_page
 from endpoint.runner import QueryRunner, raise_for
 from graph.dataset import QueryDataset
+from graph.formats import (
+    GRAPH_TYPES,
+    HTML,
+    N_TRIPLES,
+    NAME_ALIASES,
+    RESULT_TYPES,
+    SPARQL_JSON,
+    MediaType,
+    by_name,
+)
 from graph.sparql_text import all_words, check_nesting, query_form
 from graph.store import DATASET_VIEWS, KnowledgeStore
 from graph.terms import json_value
@@ -39,18 +40,9 @@ bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
 #: Other names clients use for the formats of ?format=.
-FORMAT_ALIASES = {
-    "turtle": "ttl",
-    "n3": "ttl",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "json-ld": "jsonld",
-    "rdf": "rdfxml",
-    "rdf/xml": "rdfxml",
-}
-
-
 def store(app: Flask | None = None) -> KnowledgeStore:
     return (app or current_app).extensions["alliance_kg_store"]
 
@@ -240,7 +232,7 @@ def run_in_worker(
 
 def fetch_results(app: Flask, text: str, dataset: QueryDataset):
     """A query's results as pyoxigraph objects, with whether they are a graph: for pages."""
-    answer = run_in_worker(app, text, dataset, RESULT_TYPES[0].mime, GRAPH_TYPES[1].mime)
+    answer = run_in_worker(app, text, dataset, SPARQL_JSON.mime, N_TRIPLES.mime)
     is_graph = answer["kind"] == "graph"
     return _read_back(answer, is_graph), is_graph
 
@@ -248,8 +240,8 @@ def fetch_results(app: Flask, text: str, dataset: QueryDataset):
 def _read_back(answer: dict, is_graph: bool):
     """Results the query process wrote as SPARQL JSON, or as N-Triples for a graph."""
     if is_graph:
-        return list(ox.parse(answer["body"], RDF_FORMATS["nt"]))
-    return ox.parse_query_results(answer["body"], RESULT_FORMATS["json"])
+        return list(ox.parse(answer["body"], N_TRIPLES.rdf))
+    return ox.parse_query_results(answer["body"], SPARQL_JSON.results)
 
 
 def count_solutions(app: Flask, text: str, dataset: QueryDataset) -> int:
@@ -278,12 +270,12 @@ def _evaluate(
         raise PageWanted()
     wire = (GRAPH_TYPES if is_graph else RESULT_TYPES)[0] if media is HTML else media
     if is_graph and media is HTML:
-        wire = GRAPH_TYPES[1]  # N-Triples, to read back for the page
+        wire = N_TRIPLES  # to read back for the page
     answer = run_in_worker(
         app,
         text,
         dataset,
-        solutions_type=RESULT_TYPES[0].mime if is_graph else wire.mime,
+        solutions_type=SPARQL_JSON.mime if is_graph else wire.mime,
         graph_type=wire.mime if is_graph else GRAPH_TYPES[0].mime,
         base_iri=req.base_url,
     )
@@ -292,7 +284,7 @@ def _evaluate(
     if rows:
         if answer["kind"] != "solutions":
             raise HTTPError(400, "format=rows is for SELECT queries")
-        return rows_response(ox.parse_query_results(answer["body"], RESULT_FORMATS["json"]))
+        return rows_response(ox.parse_query_results(answer["body"], SPARQL_JSON.results))
     if media is HTML:
         return results_page(_read_back(answer, is_graph), text, is_graph)
     return Response(answer["body"], mimetype=media.mime, headers={"Vary": "Accept"})
@@ -361,7 +353,7 @@ def _chosen(
     # `format`, with a short name or a media type: the first one that fits this result wins.
     requested = list(dict.fromkeys(_values(req, "format") + _values(req, "output")))
     for name in requested:
-        short = FORMAT_ALIASES.get(name.lower(), name.lower())
+        short = NAME_ALIASES.get(name.lower(), name.lower())
         if short == "xml" and offered[0] in GRAPH_TYPES:
             short = "rdfxml"
         media = by_name(short, offered)
@@ -370,7 +362,7 @@ def _chosen(
             return media
     if requested:
         known = ", ".join([*(m.name for m in offered), *also])
-        name = FORMAT_ALIASES.get(requested[0].lower(), requested[0].lower())
+        name = NAME_ALIASES.get(requested[0].lower(), requested[0].lower())
         result = f"this {form} query's result" if form else "this result"
         if name in FORMS_OF:
             raise HTTPError(
@@ -479,7 +471,7 @@ def service_description() -> Response:
     ox.serialize(
         triples,
         buffer,
-        RDF_FORMATS[media.name],
+        media.rdf,
         prefixes={"sd": SD} if media.name == "ttl" else None,
     )
     return Response(buffer.getvalue(), mimetype=media.mime, headers={"Vary": "Accept"})

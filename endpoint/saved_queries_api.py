@@ -10,11 +10,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
-from endpoint.negotiation import HTML, JSON, RESULT_TYPES, MediaType, by_name, negotiate
+from endpoint.negotiation import negotiate
 from endpoint.openapi import openapi_document
 from endpoint.pages import page, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
 from graph.errors import AllianceKGError
+from graph.formats import CSV, HTML, JSON, RESULT_TYPES, ROWS, SPARQL_JSON, SPARQL_XML, TSV
 from graph.saved_queries import find_saved_query, load_saved_queries
 from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
@@ -52,12 +53,6 @@ def listing() -> Response:
         return page("Saved queries", f"<ul>{items}</ul>")
     body = json.dumps([_describe(s) for s in saved.values()], ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json")
-
-
-#: JSON rows by media type: plain `application/json`, as an API client (or a client generated
-#: from the OpenAPI document) asks for JSON; SPARQL JSON has a type of its own.
-ROWS = MediaType("rows", "application/json")
-CSV = by_name("csv", RESULT_TYPES)
 
 
 def _rows_by_accept(saved) -> bool:
@@ -166,14 +161,9 @@ def query_page(name: str) -> Response:
     args = urlencode(values)
     whole = {"page": "all"} if saved.pagination else {}  # downloads hold every row
     downloads = " ".join(
-        f'<a href="{escape(api + "?" + urlencode({**values, **whole, "format": fmt}))}">{label}</a>'
-        for fmt, label in (
-            ("csv", "CSV"),
-            ("tsv", "TSV"),
-            ("json", "SPARQL JSON"),
-            ("xml", "SPARQL XML"),
-            ("rows", "JSON rows"),
-        )
+        f'<a href="{escape(api + "?" + urlencode({**values, **whole, "format": m.name}))}">'
+        f"{m.label}</a>"
+        for m in (CSV, TSV, SPARQL_JSON, SPARQL_XML, ROWS)
     )
     editor = escape("/?" + urlencode({"query": text}))
     body = f"""

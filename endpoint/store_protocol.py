@@ -10,24 +10,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError, no_content
-from endpoint.negotiation import GRAPH_TYPES, RDF_FORMATS
 from endpoint.protocol import _chosen, authorise, maintainer, settings, store, writing
 from graph.errors import InvalidInput
-from graph.files import rdf_format
+from graph.formats import GRAPH_TYPES, READABLE_TYPES, file_format, readable
 from graph.updates import Changes, check_writable
 from ontology import PREFIXES, UPDATES_GRAPH
 
 bp = Blueprint("store", __name__)
 
-CONTENT_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-}
 #: What clients send for a file whose type they do not know (curl -F, browsers).
 UNTYPED = ("", "application/octet-stream")
 
@@ -69,9 +59,7 @@ def read(direct_graph: str | None = None) -> Response:
         dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in _quads(graph))
     )
     buffer = io.BytesIO()
-    ox.serialize(
-        triples, buffer, RDF_FORMATS[media.name], prefixes=PREFIXES if media.name == "ttl" else None
-    )
+    ox.serialize(triples, buffer, media.rdf, prefixes=PREFIXES if media.name == "ttl" else None)
     body = b"" if request.method == "HEAD" else buffer.getvalue()
     response = Response(body, mimetype=media.mime, headers={"Vary": "Accept"})
     response.headers["Content-Length"] = str(len(buffer.getvalue()))
@@ -94,14 +82,15 @@ def _payload(home: ox.NamedNode | ox.DefaultGraph, dataset: bool = False) -> lis
 def _format(mimetype: str, filename: str | None = None) -> ox.RdfFormat:
     """The format a body or a file is in: its Content-Type, or the file name's extension when
     the type is missing (curl -F f=@x.nt sends none)."""
-    if mimetype in CONTENT_TYPES:
-        return CONTENT_TYPES[mimetype]
+    fmt = readable(mimetype)
+    if fmt is not None:
+        return fmt
     if mimetype in UNTYPED and filename:
         try:
-            return rdf_format(Path(filename))
+            return file_format(Path(filename))
         except InvalidInput as error:
             raise HTTPError(415, f"{error}; or give the part a Content-Type") from None
-    known = ", ".join(CONTENT_TYPES)
+    known = ", ".join(m.mime for m in READABLE_TYPES)
     raise HTTPError(415, f"unsupported Content-Type {mimetype or '(none)'!r}: send one of {known}")
 
 

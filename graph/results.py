@@ -8,28 +8,17 @@ from typing import IO
 import pyoxigraph as ox
 
 from graph.errors import InvalidInput
+from graph.formats import DATASET_TYPES, GRAPH_TYPES, RESULT_TYPES
 from graph.store import QueryResults
 from ontology import PREFIXES
 
 #: Formats for SELECT and ASK results, by their short names.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-
-#: Formats for graphs (CONSTRUCT, DESCRIBE, exports), by their short names.
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-}
-#: Graph formats that can carry named graphs.
-DATASET_FORMATS = ("nq", "trig")
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {m.name: m.results for m in RESULT_TYPES}
+#: Formats for graphs (CONSTRUCT, DESCRIBE, exports), by their short names; the last ones
+#: (N-Quads, TriG) carry named graphs too.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {m.name: m.rdf for m in (*GRAPH_TYPES, *DATASET_TYPES)}
+#: Graph formats that can carry named graphs, and so are not for a query's triples.
+DATASET_FORMATS = tuple(m.name for m in DATASET_TYPES if m not in GRAPH_TYPES)
 
 
 def is_graph_result(results: QueryResults) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from endpoint.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate, parse_accept
+from endpoint.negotiation import negotiate, parse_accept
+from graph.formats import GRAPH_TYPES, RESULT_TYPES
 
 
 def names(accept, offered=RESULT_TYPES):

@@ -23,7 +23,8 @@ import duckdb
 import pyoxigraph as ox
 
 from graph.errors import DataSyntaxError, InvalidInput
-from graph.files import open_rdf, rdf_format
+from graph.files import open_rdf
+from graph.formats import file_format
 from graph.reasoning import sql
 from graph.reasoning.rules import (
     KNOWN_PREFIXES,
@@ -135,7 +136,7 @@ class BatchReasoner:
 
     def add_file(self, path: Path) -> None:
         """Read one RDF file (any format pyoxigraph reads, gzip-compressed or not)."""
-        fmt = rdf_format(path)
+        fmt = file_format(path)
         if not path.is_file():
             raise InvalidInput(f"file not found: {path}")
         index = self._next_file()
@@ -569,7 +570,7 @@ def _parse(stream, fmt: ox.RdfFormat, path: Path) -> Iterable:
 def _report_syntax_error(path: Path) -> None:
     """Parse the whole file with pyoxigraph, to raise its error with the line where it is."""
     with open_rdf(path) as stream:
-        for _ in _parse(stream, rdf_format(path), path):
+        for _ in _parse(stream, file_format(path), path):
             pass
 
 
