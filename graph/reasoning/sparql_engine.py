@@ -714,6 +714,9 @@ WHERE {{
                     f"{self._using([candidates])}\n"
                     f"WHERE {{\n  {body}\n  FILTER NOT EXISTS {{ {head} }}\n}}"
                 )
+        # As every round's output: a removed `x sameAs x` rederives (from x sameAs y, y sameAs
+        # x), and must not come back as an inferred triple the full closure would not hold.
+        self.store.update(vacuous_filter_sparql(rederived))
         self.store.update(f"ADD SILENT <{rederived}> TO <{self.inferred}>")
         return rederived
 
