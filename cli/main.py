@@ -721,7 +721,9 @@ def serve_command(
       alliance-kg serve --plain --store other-store
     """
     from cli.server import exec_server
+    from endpoint import Settings
 
+    Settings.from_environment()  # a bad ALLIANCE_KG_* variable is one line here, not in a worker
     location = StoreLocation(store_path)
     location.check_free()  # a second server, a build or an update holds it: say so now
     _check_port(host, port)

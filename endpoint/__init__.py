@@ -16,6 +16,7 @@ from flask import Flask
 
 from endpoint.cache import AnswerCache
 from endpoint.runner import QueryRunner, Snapshots
+from graph.errors import InvalidInput
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 from ontology import BASE
 
@@ -46,21 +47,30 @@ class Settings:
     def from_environment(cls, overrides: dict | None = None) -> Settings:
         settings = cls(store=str(default_store_path()))
         for field in fields(cls):
-            value = os.environ.get(f"ALLIANCE_KG_{field.name.upper()}")
+            name = f"ALLIANCE_KG_{field.name.upper()}"
+            value = os.environ.get(name)
             if value is not None:
-                setattr(settings, field.name, _convert(field.type, value))
+                setattr(settings, field.name, _convert(name, type(field.default), value))
         for key, value in (overrides or {}).items():
             setattr(settings, key, value)
         return settings
 
 
-def _convert(kind: str, value: str):
-    if kind == "bool":
-        return value.lower() in ("1", "true", "yes")
-    if kind == "float":
-        return float(value)
-    if kind == "int":
-        return int(value)
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _convert(name: str, kind: type, value: str):
+    """An environment variable's text as the setting's type (the type of its default, so that
+    nothing depends on how the annotations are stored)."""
+    if kind is bool:
+        if value.strip().lower() not in TRUE + FALSE:
+            raise InvalidInput(f"{name}={value!r}: use one of {', '.join(TRUE[:3])} or {FALSE[1]}")
+        return value.strip().lower() in TRUE
+    if kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            raise InvalidInput(f"{name}={value!r}: not a number ({kind.__name__})") from None
     return value
 
 

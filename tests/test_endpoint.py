@@ -20,6 +20,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 
 from tests.conftest import start_server, stop_server
+from tests.helpers import run_cli
 
 STATES = (
     "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#SovereignState> } ORDER BY ?s"
@@ -922,3 +923,32 @@ def test_select_star_columns_come_in_the_query_order(server):
     query = "SELECT * WHERE { ?state a akg:SovereignState ; rdfs:label ?label . BIND (1 AS ?a) }"
     response = server.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
     assert response.text.splitlines()[0] == "state,label,a"
+
+
+def test_settings_from_the_environment_are_converted_by_their_type(monkeypatch):
+    from endpoint import Settings
+    from graph.errors import InvalidInput
+
+    monkeypatch.setenv("ALLIANCE_KG_QUERY_TIMEOUT", "2.5")
+    monkeypatch.setenv("ALLIANCE_KG_QUERY_WORKERS", "3")
+    monkeypatch.setenv("ALLIANCE_KG_PLAIN", "Yes")
+    settings = Settings.from_environment()
+    assert (settings.query_timeout, settings.query_workers, settings.plain) == (2.5, 3, True)
+    monkeypatch.setenv("ALLIANCE_KG_QUERY_WORKERS", "three")
+    with pytest.raises(InvalidInput, match="ALLIANCE_KG_QUERY_WORKERS='three': not a number"):
+        Settings.from_environment()
+    monkeypatch.setenv("ALLIANCE_KG_QUERY_WORKERS", "3")
+    monkeypatch.setenv("ALLIANCE_KG_PLAIN", "ture")
+    with pytest.raises(InvalidInput, match="ALLIANCE_KG_PLAIN='ture'"):
+        Settings.from_environment()
+
+
+def test_serve_names_a_bad_environment_variable_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_KG_QUERY_TIMEOUT", "soon")
+    result = run_cli("serve", "--plain", "--store", tmp_path / "store", "--port", "1")
+    assert result.exit_code != 0
+    assert (
+        result.stderr.strip().lower()
+        == "error: alliance_kg_query_timeout='soon': not a number (float)"
+    )
+    assert not (tmp_path / "store").exists()  # nothing was made
