@@ -112,7 +112,7 @@ TWINS = named(("ttl", "jsonld", "nt", "rdfxml"))
 
 def _twins(kind: str, name: str) -> list[tuple[str, str, str]]:
     """(href, media type, label) of each RDF document describing /KIND/NAME."""
-    return [(f"/data/{kind}/{name}.{m.extension}", m.mime, m.rdf.name) for m in TWINS]
+    return [(f"/data/{kind}/{name}.{m.extension}", m.mime, m.label) for m in TWINS]
 
 
 def _link_header(links: list[tuple[str, str, str]]) -> str:

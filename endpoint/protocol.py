@@ -42,7 +42,6 @@ FORM = "application/x-www-form-urlencoded"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
-#: Other names clients use for the formats of ?format=.
 def store(app: Flask | None = None) -> KnowledgeStore:
     return (app or current_app).extensions["alliance_kg_store"]
 
