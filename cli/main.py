@@ -34,7 +34,13 @@ from graph.results import (
     write_triples,
 )
 from graph.sources import DEFAULT_SOURCES_DIR, discover_sources
-from graph.store import DATASET_VIEWS, KnowledgeStore, StoreLocation, default_store_path
+from graph.store import (
+    DATASET_VIEWS,
+    REMOTE_ENV,
+    KnowledgeStore,
+    StoreLocation,
+    default_store_path,
+)
 from graph.terms import display, parse_term
 from ontology import BASE, RULES_DIR
 from queries import QUERIES_DIR
@@ -109,7 +115,7 @@ def _silence_stdout() -> None:
         pass
 
 
-store_option = click.option(
+_store_path_option = click.option(
     "--store",
     "store_path",
     type=click.Path(path_type=Path, file_okay=False),
@@ -117,6 +123,88 @@ store_option = click.option(
     show_default="data/store, or $ALLIANCE_KG_STORE",
     help="Directory of the on-disk store.",
 )
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    """Keep a remote-store option in the context, for `open_store`, instead of a parameter of
+    every command."""
+    if value is not None:
+        ctx.meta[f"alliance_kg.{param.name}"] = value
+    return value
+
+
+def _remote_option(name: str, help: str, **kwargs):
+    key = name.removeprefix("--").replace("-", "_")
+    return click.option(
+        name,
+        envvar=REMOTE_ENV[key],
+        show_envvar=True,
+        expose_value=False,
+        callback=_remember,
+        help=help,
+        **kwargs,
+    )
+
+
+_remote_options = [
+    _remote_option(
+        "--store-url",
+        "Use the remote SPARQL 1.1 store at this query URL instead of the on-disk store "
+        "(Oxigraph server: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).",
+        metavar="URL",
+    ),
+    _remote_option(
+        "--store-update-url",
+        "The remote store's update URL, where its server splits them (derived for Oxigraph "
+        "and Virtuoso, else the query URL).",
+        metavar="URL",
+    ),
+    _remote_option(
+        "--store-gsp-url",
+        "The remote store's Graph Store Protocol URL, for bulk loads (derived for Oxigraph "
+        "and Virtuoso; else loads are INSERT DATA requests).",
+        metavar="URL",
+    ),
+    _remote_option(
+        "--store-credentials",
+        "File holding `user:password` (Basic or Digest, as the server asks) or `Bearer TOKEN` "
+        "for the remote store; never given on the command line.",
+        type=click.Path(path_type=Path, dir_okay=False),
+    ),
+]
+
+
+def store_option(command):
+    """--store DIR, and the options that choose a remote SPARQL store instead."""
+    for option in reversed([_store_path_option, *_remote_options]):
+        command = option(command)
+    return command
+
+
+def remote_settings():
+    """The remote store the command was pointed at, or None for the on-disk store."""
+    from graph.remote import RemoteSettings
+
+    meta = click.get_current_context().meta
+    url = meta.get("alliance_kg.store_url")
+    if not url:
+        return None
+    return RemoteSettings(
+        query_url=url,
+        update_url=meta.get("alliance_kg.store_update_url"),
+        gsp_url=meta.get("alliance_kg.store_gsp_url"),
+        credentials_file=meta.get("alliance_kg.store_credentials"),
+    )
+
+
+def open_store(store_path: Path, read_only: bool = True) -> KnowledgeStore:
+    """The store a command works on: the remote one if it was given, else the on-disk one."""
+    settings = remote_settings()
+    if settings is not None:
+        return KnowledgeStore.remote(settings)
+    return KnowledgeStore.open(StoreLocation(store_path), read_only=read_only)
+
+
 sources_option = click.option(
     "--sources",
     "source_dirs",
@@ -183,19 +271,26 @@ def build_command(store_path: Path, source_dirs: tuple[Path, ...], discard_write
     from graph.build import build, build_steps
 
     sources = discover_sources(source_dirs or [DEFAULT_SOURCES_DIR])
-    location = StoreLocation(store_path)
-    with progress_steps(build_steps(sources)) as step:
-        report = build(location, sources, step, keep_writes=not discard_writes)
+    settings = remote_settings()
+    with progress_steps(build_steps(sources, remote=settings is not None)) as step:
+        if settings is not None:
+            from graph.build import build_remote
+
+            remote = KnowledgeStore.remote(settings).remote_store
+            report = build_remote(remote, sources, step, keep_writes=not discard_writes)
+        else:
+            report = build(StoreLocation(store_path), sources, step, keep_writes=not discard_writes)
     kept = f"; kept {report.kept} quads written since the last build" if report.kept else ""
+    where, option = (settings.query_url, "--store-url") if settings else (store_path, "--store")
     click.echo(
-        f"built {store_path}: {report.total} quads in {len(report.graphs)} graphs "
+        f"built {where}: {report.total} quads in {len(report.graphs)} graphs "
         f"from {len(sources)} source(s){kept}",
         err=True,
     )
     if report.contradictions:
         click.echo(
             f"warning: {report.contradictions} contradiction(s) between the facts: "
-            f"`alliance-kg check --store {store_path}` lists them with their sources",
+            f"`alliance-kg check {option} {where}` lists them with their sources",
             err=True,
         )
 
@@ -221,7 +316,7 @@ def check_command(store_path: Path, fmt: str) -> None:
     from graph.reasoning.consistency import violations
     from graph.reasoning.maintain import premise_graphs
 
-    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    store = open_store(store_path)
     found = violations(store.raw, premise_graphs(store))
     if fmt == "json":
         click.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False, indent=2))
@@ -297,7 +392,7 @@ def query_command(
       alliance-kg query --sparql 'SELECT ?s WHERE { ?s a akg:SovereignState }' --format json
     """
     text = _resolve_query(query, sparql, params)
-    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    store = open_store(store_path)
     results = store.query(text, view=graphs)
     output = _EndsWithNewline(sys.stdout.buffer)
     if fmt == "table":
@@ -400,7 +495,7 @@ def export_command(graphs: str, fmt: str, output: Path | None, store_path: Path)
     """
     from graph.export import export
 
-    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    store = open_store(store_path)
     with _output(output) as stream:
         count = export(store, graphs, fmt, stream)
     click.echo(
@@ -561,7 +656,7 @@ def explain_command(subject: str, predicate: str, object_: str, fmt: str, store_
     """
     from graph.reasoning.explain import explain_triple
 
-    store = KnowledgeStore.open(StoreLocation(store_path), read_only=True)
+    store = open_store(store_path)
     proof = explain_triple(store, parse_term(subject), parse_term(predicate), parse_term(object_))
     if fmt == "json":
         click.echo(json.dumps(proof.to_json(), indent=2, ensure_ascii=False))
@@ -600,6 +695,10 @@ def update_command(
         if not file.is_file():
             raise InvalidInput(f"update file not found: {file}")
         sparql = file.read_text(encoding="utf-8")
+    if remote_settings() is not None:
+        report = apply_update(open_store(store_path), sparql, allow_inconsistent)
+        click.echo(report.summary(), err=True)
+        return
     location = StoreLocation(store_path)
     with _writing(location):
         store = KnowledgeStore.open(location)
@@ -695,6 +794,14 @@ def _base_iri(value: str) -> str:
     help="Largest request body the Graph Store (/store) takes; queries and updates on /sparql "
     "take 1,000,000 bytes.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Server processes, each a replica answering requests: with --store-url only (the "
+    "on-disk store is owned by one process). Replicas on other machines need nothing more.",
+)
 @allow_inconsistent_option
 def serve_command(
     store_path: Path,
@@ -710,6 +817,7 @@ def serve_command(
     max_query_workers: int | None,
     max_upload_bytes: int,
     allow_inconsistent: bool,
+    workers: int,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store Protocol on /store,
     a query page on /. Runs under granian; with no store built yet, builds the article graph.
@@ -719,24 +827,24 @@ def serve_command(
       alliance-kg serve
       alliance-kg serve --port 8080 --write-token-file secrets/token
       alliance-kg serve --plain --store other-store
+      alliance-kg serve --store-url http://db:7878/query --workers 4
     """
     from cli.server import exec_server
     from endpoint import Settings
 
     Settings.from_environment()  # a bad ALLIANCE_KG_* variable is one line here, not in a worker
-    location = StoreLocation(store_path)
-    location.check_free()  # a second server, a build or an update holds it: say so now
     _check_port(host, port)
-    if not location.exists():
-        if plain:  # a general SPARQL server starts empty and takes data over the protocols
-            click.echo(f"no store at {store_path} yet: starting an empty one", err=True)
-            location.create_empty()
-        else:
-            from graph.build import build
-
-            click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
-            with progress_steps(None) as step:
-                build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)
+    remote = remote_settings()
+    if remote is not None:
+        where = _prepare_remote(remote, plain)
+    else:
+        if workers > 1:
+            raise InvalidInput(
+                "--workers needs --store-url: the on-disk store is owned by one process (its "
+                "queries already run in --query-workers processes)"
+            )
+        _prepare_local(StoreLocation(store_path), store_path, plain)
+        where = str(store_path)
     token = ""
     if write_token_file is not None:
         if not write_token_file.is_file():
@@ -744,17 +852,53 @@ def serve_command(
         token = write_token_file.read_text(encoding="utf-8").strip()
         if not token:
             raise InvalidInput(f"the write token file {write_token_file} is empty")
-    config = {"store": str(location.root), "plain": plain, "write_token": token,
+    config = {"store": str(StoreLocation(store_path).root), "plain": plain, "write_token": token,
               "query_timeout": query_timeout, "cors_origin": cors_origin,
               "query_workers": query_workers, "base_iri": base_iri,
               "max_query_workers": max_query_workers or 0,
               "max_upload_bytes": max_upload_bytes,
               "allow_inconsistent": allow_inconsistent}  # fmt: skip
+    if remote is not None:
+        credentials = str(remote.credentials_file.resolve()) if remote.credentials_file else ""
+        config |= {"store_url": remote.query_url, "store_update_url": remote.update_url or "",
+                   "store_gsp_url": remote.gsp_url or "",
+                   "store_credentials": credentials}  # fmt: skip
+    replicas = f" in {workers} processes" if workers > 1 else ""
     click.echo(
-        f"serving {store_path} on http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True
+        f"serving {where} on http://{host}:{port}/{replicas} (SPARQL endpoint: /sparql)", err=True
     )
     most = max_query_workers or query_workers + 2
-    exec_server(config, host, port, threads or max(most, query_workers) + 1)
+    exec_server(config, host, port, threads or max(most, query_workers) + 1, workers)
+
+
+def _prepare_local(location: StoreLocation, store_path: Path, plain: bool) -> None:
+    """Refuse a store another process holds; make one if there is none yet."""
+    location.check_free()  # a second server, a build or an update holds it: say so now
+    if location.exists():
+        return
+    if plain:  # a general SPARQL server starts empty and takes data over the protocols
+        click.echo(f"no store at {store_path} yet: starting an empty one", err=True)
+        location.create_empty()
+        return
+    from graph.build import build
+
+    click.echo(f"no store at {store_path} yet: building the article graph first", err=True)
+    with progress_steps(None) as step:
+        build(location, discover_sources([DEFAULT_SOURCES_DIR]), step)
+
+
+def _prepare_remote(settings, plain: bool) -> str:
+    """Check that the remote store answers (here, in words, rather than in each worker); build
+    the article graph into it if it holds none of the project's graphs yet."""
+    from graph.build import build_remote
+
+    remote = KnowledgeStore.remote(settings).remote_store
+    if not plain and not remote.graph_nodes():
+        click.echo(f"{settings.query_url} holds no graph yet: building the article graph", err=True)
+        with progress_steps(None) as step:
+            build_remote(remote, discover_sources([DEFAULT_SOURCES_DIR]), step)
+    remote.close()
+    return settings.query_url
 
 
 @main.command("load")

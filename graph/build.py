@@ -3,9 +3,11 @@ swap it in only when everything has succeeded."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -27,6 +29,9 @@ from ontology import (
 )
 from sources import LINKS_FILE
 
+if TYPE_CHECKING:
+    from graph.remote import RemoteStore
+
 #: Called with a step's description as the build moves on; the CLI shows it as progress.
 StepCallback = Callable[[str], None]
 
@@ -47,9 +52,9 @@ class BuildReport:
         return sum(self.graphs.values())
 
 
-def build_steps(sources: list[Source]) -> int:
+def build_steps(sources: list[Source], remote: bool = False) -> int:
     """How many steps `build` reports, for a progress bar."""
-    return 5 + len(sources)
+    return 5 + len(sources) + remote
 
 
 def load_into(
@@ -115,6 +120,38 @@ def build(
     return report
 
 
+def build_remote(
+    remote: RemoteStore,
+    sources: list[Source],
+    step: StepCallback = lambda _: None,
+    keep_writes: bool = True,
+) -> BuildReport:
+    """Build into a remote SPARQL store: validate, load and reason here (in memory, with the
+    batch engine), stage the graphs on the server under names no query sees, then swap them in
+    with one update request, conditional on the dataset version. A failed build, or one that
+    another client's write overtook, leaves the live graphs as they were."""
+    from graph.remote_sync import WriteConflict, drop_staged, stage, swap_in, version_of
+
+    expected = version_of(remote)
+    live = [g.value for g in remote.graph_nodes()]
+    kept = [q for q in remote.quads_for_pattern() if not _built_quad(q)] if keep_writes else []
+    local = KnowledgeStore.in_memory()
+    report = load_into(local, sources, step, kept)
+    step(f"publishing {len(local)} quads to {remote.query_url}")
+    token = uuid.uuid4().hex
+    try:
+        staged = stage(remote, list(local.raw), token)
+        empty = [g for g in local.graph_names() if g not in staged]
+        if not swap_in(remote, expected, staged, live, empty):
+            raise WriteConflict(
+                f"another client wrote the store at {remote.query_url} during the build, "
+                "which was not applied: run it again"
+            )
+    finally:
+        drop_staged(remote, token)
+    return report
+
+
 def is_built_graph(name: str) -> bool:
     """Whether `build` makes this graph from the files (so it is not a write to keep)."""
     built = (ONTOLOGY_GRAPH, INFERRED_GRAPH, LINKS_GRAPH)
@@ -126,11 +163,11 @@ def written_since_build(location: StoreLocation) -> list[ox.Quad]:
     if not location.exists():
         return []
     store = KnowledgeStore.open(location, read_only=True)
-    return [
-        quad
-        for quad in store.raw
-        if not (isinstance(quad.graph_name, ox.NamedNode) and is_built_graph(quad.graph_name.value))
-    ]
+    return [quad for quad in store.raw if not _built_quad(quad)]
+
+
+def _built_quad(quad: ox.Quad) -> bool:
+    return isinstance(quad.graph_name, ox.NamedNode) and is_built_graph(quad.graph_name.value)
 
 
 def _vocabulary_quads() -> list[ox.Quad]:

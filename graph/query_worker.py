@@ -59,29 +59,31 @@ def write_message(stream: BinaryIO, message: dict) -> None:
     stream.flush()
 
 
+def answer(store, request: dict) -> dict:
+    """Evaluate one query on `store` (pyoxigraph's, or a RemoteStore) and serialise its result
+    in the media types the request names; raises what the evaluation raises."""
+    dataset = request["dataset"]  # a graph.dataset.QueryDataset
+    options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
+    results = evaluate(store, request["query"], options)
+    buffer = io.BytesIO()
+    if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
+        kind = "graph"
+        fmt = ox.RdfFormat.from_media_type(request["graph_type"])
+        prefixes = request["prefixes"] if fmt == ox.RdfFormat.TURTLE else None
+        ox.serialize(results, buffer, fmt, prefixes=prefixes)
+    else:
+        kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
+        results.serialize(buffer, ox.QueryResultsFormat.from_media_type(request["solutions_type"]))
+    body = buffer.getbuffer()  # written out as is, not copied
+    if len(body) > request["max_bytes"]:
+        return {"ok": False, "error": "too-large"}
+    return {"ok": True, "kind": kind, "body": body}
+
+
 def run(store: ox.Store, request: dict) -> dict:
-    """Evaluate one query and serialise its result; never raises."""
+    """Evaluate one query and serialise its result; never raises (errors are answers)."""
     try:
-        dataset = request["dataset"]  # a graph.dataset.QueryDataset
-        options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
-        results = evaluate(store, request["query"], options)
-        buffer = io.BytesIO()
-        if isinstance(results, ox.QueryTriples):
-            kind = "graph"
-            fmt = ox.RdfFormat.from_media_type(request["graph_type"])
-            prefixes = request["prefixes"] if fmt == ox.RdfFormat.TURTLE else None
-            ox.serialize(results, buffer, fmt, prefixes=prefixes)
-        else:
-            kind = "boolean" if isinstance(results, ox.QueryBoolean) else "solutions"
-            results.serialize(
-                buffer, ox.QueryResultsFormat.from_media_type(request["solutions_type"])
-            )
-            if buffer.tell() > request["max_bytes"]:
-                return {"ok": False, "error": "too-large"}
-        body = buffer.getbuffer()  # written out as is, not copied
-        if len(body) > request["max_bytes"]:
-            return {"ok": False, "error": "too-large"}
-        return {"ok": True, "kind": kind, "body": body}
+        return answer(store, request)
     except SyntaxError as error:
         return {"ok": False, "error": "syntax", "message": str(error)}
     except Exception as error:  # reported to the endpoint, which logs it and answers 500

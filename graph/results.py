@@ -22,7 +22,9 @@ DATASET_FORMATS = tuple(m.name for m in DATASET_TYPES if m not in GRAPH_TYPES)
 
 
 def is_graph_result(results: QueryResults) -> bool:
-    return isinstance(results, ox.QueryTriples)
+    """Whether a query answered with triples (CONSTRUCT, DESCRIBE): pyoxigraph's QueryTriples,
+    or a remote store's GraphResults."""
+    return not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean))
 
 
 def write_results(results: QueryResults, fmt: str, output: IO[bytes]) -> None:

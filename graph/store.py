@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
@@ -31,9 +31,20 @@ from graph.errors import (
 from graph.sparql_text import check_nesting, has_dataset_clause
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, WORK_GRAPHS
 
+if TYPE_CHECKING:
+    from graph.remote import RemoteSettings, RemoteStore
+
 #: Where `build` puts the store unless told otherwise (relative to the working directory).
 DEFAULT_STORE = Path("data/store")
 STORE_ENV = "ALLIANCE_KG_STORE"
+#: The environment variables that stand for --store-url, --store-update-url, --store-gsp-url and
+#: --store-credentials: a remote SPARQL 1.1 store instead of the on-disk one.
+REMOTE_ENV = {
+    "store_url": "ALLIANCE_KG_STORE_URL",
+    "store_update_url": "ALLIANCE_KG_STORE_UPDATE_URL",
+    "store_gsp_url": "ALLIANCE_KG_STORE_GSP_URL",
+    "store_credentials": "ALLIANCE_KG_STORE_CREDENTIALS",
+}
 
 #: Which graphs a query sees as its default graph.
 DatasetView = Literal["all", "asserted", "inferred", "ontology"]
@@ -169,6 +180,20 @@ class KnowledgeStore:
         return cls(ox.Store())
 
     @classmethod
+    def remote(cls, settings: RemoteSettings) -> KnowledgeStore:
+        """A store on a remote SPARQL 1.1 server (see graph/remote.py)."""
+        from graph.remote import RemoteStore
+
+        return cls(RemoteStore(settings))
+
+    @property
+    def remote_store(self) -> RemoteStore | None:
+        """The remote store this is, or None for an embedded pyoxigraph store."""
+        from graph.remote import RemoteStore
+
+        return self._store if isinstance(self._store, RemoteStore) else None
+
+    @classmethod
     def open(cls, location: StoreLocation, read_only: bool = False) -> KnowledgeStore:
         if not location.exists():
             root = location.root
@@ -181,7 +206,8 @@ class KnowledgeStore:
 
     @property
     def raw(self) -> ox.Store:
-        """The pyoxigraph store, for serialisers and bulk operations."""
+        """The pyoxigraph store (or a RemoteStore, which has the same methods), for the
+        reasoner, serialisers and bulk operations."""
         return self._store
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
@@ -212,6 +238,14 @@ class KnowledgeStore:
         return self.graph_names()
 
     def quads(self, graphs: Iterable[str]) -> Iterator[ox.Quad]:
+        graphs = list(graphs)
+        if len(graphs) > 1 and self.remote_store is not None:
+            # One request for all of them, not one per claim graph.
+            wanted = set(graphs)
+            for quad in self._store.quads_for_pattern(None, None, None, None):
+                if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in wanted:
+                    yield quad
+            return
         for graph in graphs:
             yield from self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 

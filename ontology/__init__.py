@@ -37,6 +37,9 @@ LINKS_GRAPH = GRAPH + "links"
 UPDATES_GRAPH = GRAPH + "updates"
 #: The reasoner's working graphs (deltas) live under this prefix while it runs.
 WORK_GRAPHS = GRAPH + "work/"
+#: A remote store's own bookkeeping (its dataset version, a build's staged graphs) lives in graphs
+#: under this prefix, which no graph list, union or export shows.
+STORE_GRAPHS = GRAPH + "store/"
 
 
 def provenance_graph(source_name: str) -> str:

@@ -132,3 +132,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, built: StoreLocation):
     )
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "oxigraph-union", "virtuoso"])
+def remote_server(request, tmp_path_factory: pytest.TempPathFactory):
+    """A real SPARQL server of each kind the remote store is tested on, one per session."""
+    from tests.remote_servers import START
+
+    running = START[request.param](tmp_path_factory.mktemp(request.param))
+    yield running
+    running.stop()

@@ -182,7 +182,14 @@ class _NetChange:
 def apply_update(
     store: KnowledgeStore, sparql: str, allow_inconsistent: bool = False
 ) -> UpdateReport:
-    """Apply a SPARQL Update to the asserted data and bring the inferred graph up to date."""
+    """Apply a SPARQL Update to the asserted data and bring the inferred graph up to date. On a
+    remote store the update is applied to a local copy and published from it in one request
+    (graph/remote_sync.py)."""
+    remote = store.remote_store
+    if remote is not None:
+        from graph.remote_sync import RemoteWriter
+
+        return RemoteWriter(remote, allow_inconsistent).apply_update(sparql)
     return Maintainer(store, allow_inconsistent).apply_update(sparql)
 
 

@@ -1,0 +1,666 @@
+"""A store on a remote SPARQL 1.1 server, behind the same methods as an embedded pyoxigraph store.
+
+The library talks to its store through a small set of pyoxigraph `Store` methods (`query`,
+`update`, `quads_for_pattern`, `extend`, `remove`, `named_graphs`, `dump`, ...). `RemoteStore`
+implements that set over the standard protocols, so that every command runs unchanged on a
+remote server: SPARQL 1.1 Query (always as a form POST: Virtuoso hangs on a direct
+`application/sparql-query` POST), SPARQL 1.1 Update, and the Graph Store Protocol for bulk
+loads. Results are parsed by pyoxigraph into the same `QuerySolutions` and `QueryBoolean`
+objects an embedded store returns, streamed from the response as they are read.
+
+What differs between servers is handled here, once:
+- the default graph: the spec's (the store's own default graph; the Oxigraph server) or the
+  union of every graph (Virtuoso, `oxigraph serve --union-default-graph`), detected at start;
+  queries name their dataset explicitly (default-graph-uri, named-graph-uri) so that they mean
+  the same on both;
+- Virtuoso's own graphs (its schemas, its LDP vocabulary), which it keeps beside the data and
+  which are left out of every graph list and union;
+- result caps: Virtuoso stops at `ResultSetMaxRows` and says so only in the header
+  `X-SPARQL-MaxRows`; a capped answer raises `ResultCapped`, and the store's own reads of whole
+  graphs page under the cap instead;
+- Virtuoso answers ASK as a one-column SELECT (`__ASK_RETVAL`), turned back into a boolean.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+
+from graph.errors import InvalidInput, QuerySyntaxError, StoreUnavailable
+from graph.sparql_text import query_form
+from ontology import STORE_GRAPHS
+
+#: Graphs Virtuoso keeps for itself in every database: never the project's data.
+VIRTUOSO_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://localuriqaserver/sparql",
+)
+
+#: What Virtuoso writes in its SPARQL JSON results where RDF has other spellings: blank nodes
+#: named `nodeID://b123`, which no syntax allows as a label, and booleans as "1" and "0" (the
+#: same values as "true" and "false", which every other store gives back as they were written).
+_BOOLEAN = b'"datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": '
+VIRTUOSO_RENAMES = (
+    (b"nodeID://", b""),
+    (_BOOLEAN + b'"1"', _BOOLEAN + b'"true"'),
+    (_BOOLEAN + b'"0"', _BOOLEAN + b'"false"'),
+)
+
+#: Quads per INSERT DATA request when no Graph Store endpoint is known.
+INSERT_CHUNK = 5_000
+
+RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.8"
+
+
+class ResultCapped(StoreUnavailable):
+    """The server cut an answer short at its row limit (Virtuoso's ResultSetMaxRows)."""
+
+    def __init__(self, url: str, limit: int):
+        self.limit = limit
+        super().__init__(
+            f"the SPARQL store at {url} cut the answer off at its limit of {limit} rows "
+            "(Virtuoso's [SPARQL] ResultSetMaxRows): add a LIMIT below it, page with "
+            "LIMIT/OFFSET, or raise the server's limit"
+        )
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """Where a remote store answers: its query URL and, where a server splits them, the update
+    and Graph Store URLs (derived from the query URL for the servers the project knows), and a
+    credentials file holding `user:password` (Basic or Digest, as the server asks) or
+    `Bearer TOKEN`."""
+
+    query_url: str
+    update_url: str | None = None
+    gsp_url: str | None = None
+    credentials_file: Path | None = None
+    #: Seconds to wait for a server's answer before giving up on it.
+    timeout: float = 300.0
+
+    def auth(self) -> httpx.Auth | None:
+        """The client's authentication, read from the credentials file (never logged)."""
+        if self.credentials_file is None:
+            return None
+        try:
+            text = self.credentials_file.read_text().strip()
+        except OSError as error:
+            raise InvalidInput(
+                f"cannot read the store credentials file {self.credentials_file}: "
+                f"{error.strerror or error}"
+            ) from None
+        if text.startswith("Bearer "):
+            return _Bearer(text.removeprefix("Bearer ").strip())
+        user, colon, password = text.partition(":")
+        if not colon or not user:
+            raise InvalidInput(
+                f"the store credentials file {self.credentials_file} must hold "
+                "`user:password` or `Bearer TOKEN` on one line"
+            )
+        return _UserPassword(user, password)
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str):
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+class _UserPassword(httpx.Auth):
+    """A user and password answered the way the server challenges: Digest (Virtuoso's
+    default) or Basic. The scheme is learnt from the first challenge and kept."""
+
+    requires_request_body = True
+
+    def __init__(self, user: str, password: str):
+        self._basic = httpx.BasicAuth(user, password)
+        self._digest = httpx.DigestAuth(user, password)
+        self._scheme: httpx.Auth | None = None
+
+    def auth_flow(self, request: httpx.Request):
+        if self._scheme is not None:
+            yield from self._scheme.auth_flow(request)
+            return
+        response = yield request
+        challenge = response.headers.get("www-authenticate", "").lower()
+        if response.status_code != 401 or not challenge:
+            return
+        self._scheme = self._digest if challenge.startswith("digest") else self._basic
+        yield from self._scheme.auth_flow(request)
+
+
+@dataclass
+class ServerTraits:
+    """What the store's server does where servers differ, learnt at start."""
+
+    #: "oxigraph", "virtuoso" or "sparql" (any other SPARQL 1.1 server).
+    kind: str = "sparql"
+    #: Whether the default graph is the union of every graph (else the spec's own graph).
+    union_default: bool = False
+    #: Graphs the server keeps for itself, left out of every list and union.
+    system_graphs: tuple[str, ...] = ()
+    #: The row limit seen in a capped answer, once one has been.
+    cap: int | None = None
+    server: str = field(default="", compare=False)
+
+
+class RemoteStore:
+    """The pyoxigraph `Store` methods the library uses, over SPARQL 1.1 Query, Update and the
+    Graph Store Protocol. Blank nodes are the server's: a blank node read in one request names
+    nothing in the next."""
+
+    def __init__(self, settings: RemoteSettings):
+        self.settings = settings
+        self.query_url = settings.query_url
+        self._client = httpx.Client(
+            auth=settings.auth(),
+            timeout=httpx.Timeout(settings.timeout, connect=10.0),
+            headers={"User-Agent": f"alliance-kg/{_version()}"},
+            follow_redirects=True,
+        )
+        self._graphs: list[ox.NamedNode] | None = None
+        self.traits = self._detect()
+        self.update_url = settings.update_url or _default_update_url(self)
+        self.gsp_url = settings.gsp_url or _default_gsp_url(self)
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.query_url!r}, {self.traits.kind})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ------------------------------------------------------------------ start
+
+    def _detect(self) -> ServerTraits:
+        response = self._post(self.query_url, {"query": "ASK {}"}, RESULTS_ACCEPT)
+        server = response.headers.get("server", "")
+        traits = ServerTraits(server=server)
+        if server.lower().startswith("oxigraph"):
+            traits.kind = "oxigraph"
+        elif server.lower().startswith("virtuoso"):
+            traits.kind = "virtuoso"
+            traits.system_graphs = VIRTUOSO_GRAPHS
+        traits.union_default = self._default_is_union(traits)
+        return traits
+
+    def _default_is_union(self, traits: ServerTraits) -> bool:
+        """Whether a triple of a named graph is in the default graph too. Asked of the data the
+        store holds; an empty store answers for its kind (its data cannot tell yet)."""
+        self.traits = traits
+        excluded = _graph_filter(traits)
+        found = self._rows(
+            f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {excluded} }} LIMIT 1"
+        )
+        if not found:
+            return traits.kind == "virtuoso"
+        s, p, o = (found[0][v] for v in ("s", "p", "o"))
+        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+            return traits.kind == "virtuoso"
+        return bool(self._ask(f"ASK {{ {s} {p} {o} }}"))
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _post(
+        self, url: str, form: dict | list, accept: str, stream: bool = False
+    ) -> httpx.Response:
+        """POST a form; raise the project's errors for a refusal or an unreachable server."""
+        request = self._client.build_request(
+            "POST",
+            url,
+            content=urlencode(list(form.items()) if isinstance(form, dict) else form),
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return self._send(request, url, stream)
+
+    def _send(self, request: httpx.Request, url: str, stream: bool = False) -> httpx.Response:
+        try:
+            response = self._client.send(request, stream=stream)
+        except httpx.TimeoutException:
+            raise StoreUnavailable(
+                f"the SPARQL store at {url} did not answer within {self.settings.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise StoreUnavailable(f"cannot reach the SPARQL store at {url}: {error}") from None
+        if response.status_code >= 400:
+            if stream:
+                response.read()
+            _raise_for(response, url)
+        return response
+
+    # ------------------------------------------------------------------ queries
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
+        default_graph: list | None = None,
+        named_graphs: list | None = None,
+        use_default_graph_as_union: bool = False,
+    ):
+        """Run a query as pyoxigraph's `Store.query` does, with the same dataset options."""
+        text = _prologue(prefixes, base_iri) + sparql
+        form = [
+            ("query", text),
+            *self._dataset(sparql, default_graph, named_graphs, use_default_graph_as_union),
+        ]
+        try:
+            graph = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+            accept = GRAPH_ACCEPT if graph else RESULTS_ACCEPT
+            response = self._post(self.query_url, form, accept, stream=True)
+        except QuerySyntaxError:
+            raise
+        except InvalidInput as error:
+            _check_locally(sparql, prefixes, base_iri, "query")
+            raise error from None
+        self._check_cap(response)
+        return self._results(response, sparql)
+
+    def _dataset(
+        self, sparql: str, default_graph, named_graphs, union: bool
+    ) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters that give the query pyoxigraph's dataset: the union
+        of every graph, or the graphs given; named graphs None meaning every graph."""
+        params: list[tuple[str, str]] = []
+        mentions_graph = "GRAPH" in sparql.upper()
+        if union:
+            # Named explicitly on every server: a union default graph would hold the server's
+            # own graphs and the store's bookkeeping too.
+            default_graph = self.graph_nodes()
+        if default_graph is not None:
+            params += [("default-graph-uri", g.value) for g in default_graph]
+            if named_graphs is None and mentions_graph:
+                named_graphs = self.graph_nodes()
+        if named_graphs is not None:
+            params += [("named-graph-uri", g.value) for g in named_graphs]
+        if default_graph is not None and not named_graphs and mentions_graph:
+            # An empty list of named graphs is no parameter at all, which means every graph:
+            # name one that cannot exist instead.
+            params.append(("named-graph-uri", "urn:alliance-kg:no-graph"))
+        if default_graph is not None and not default_graph:
+            params.append(("default-graph-uri", "urn:alliance-kg:no-graph"))
+        return params
+
+    def _check_cap(self, response: httpx.Response) -> None:
+        limit = response.headers.get("x-sparql-maxrows")
+        if limit is not None:
+            response.close()
+            self.traits.cap = int(limit) if limit.isdigit() else 0
+            raise ResultCapped(self.query_url, self.traits.cap)
+
+    def _results(self, response: httpx.Response, sparql: str):
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        reader = _ResponseReader(
+            response, VIRTUOSO_RENAMES if self.traits.kind == "virtuoso" else ()
+        )
+        if media in ("application/sparql-results+json", "application/json"):
+            results = ox.parse_query_results(reader, ox.QueryResultsFormat.JSON)
+        elif media in ("application/sparql-results+xml", "application/xml"):
+            results = ox.parse_query_results(reader, ox.QueryResultsFormat.XML)
+        else:
+            fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+            return GraphResults(ox.parse(reader, fmt))
+        if isinstance(results, ox.QuerySolutions) and _is_ask(sparql):
+            # Virtuoso answers ASK with one row of __ASK_RETVAL (true) or none (false).
+            answer = any(True for _ in results)
+            return ox.parse_query_results(
+                f'{{"head":{{}},"boolean":{str(answer).lower()}}}', ox.QueryResultsFormat.JSON
+            )
+        return results
+
+    def _rows(self, sparql: str, **options) -> list[ox.QuerySolution]:
+        return list(self.query(sparql, **options))
+
+    def _ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql))
+
+    def _select_all(self, select: str, order: str) -> Iterator[ox.QuerySolution]:
+        """Every solution of a SELECT, paged under the server's row cap once one is known (or
+        met): `order` is the ORDER BY that keeps the pages stable."""
+        if self.traits.cap is None:
+            try:
+                yield from self._rows(select)
+                return
+            except ResultCapped:
+                pass
+        # One row under the cap: Virtuoso flags an answer of exactly its cap as capped.
+        page, offset = max(1, (self.traits.cap or 10_000) - 1), 0
+        while True:
+            # The order inside a subquery, the slice outside: Virtuoso counts OFFSET + LIMIT
+            # of an outer ORDER BY against its cap and answers past it with no rows at all.
+            variables = select[: select.index(" WHERE ")].removeprefix("SELECT ")
+            variables = variables.removeprefix("DISTINCT ")
+            rows = self._rows(
+                f"SELECT {variables} WHERE {{ {{ {select} ORDER BY {order} }} }} "
+                f"LIMIT {page} OFFSET {offset}"
+            )
+            yield from rows
+            if len(rows) < page:
+                return
+            offset += page
+
+    # ------------------------------------------------------------------ updates
+
+    def update(self, sparql: str, *, prefixes: dict[str, str] | None = None, base_iri=None):
+        """Run a SPARQL update (one request: one transaction on the servers that have them)."""
+        text = _prologue(prefixes, base_iri) + sparql
+        self._graphs = None
+        try:
+            self._post(self.update_url, {"update": text}, "*/*")
+        except QuerySyntaxError:
+            raise
+        except InvalidInput as error:
+            _check_locally(sparql, prefixes, base_iri, "update")
+            raise error from None
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads: by the Graph Store Protocol, one request per graph, where there is one;
+        else INSERT DATA in chunks."""
+        by_graph: dict[ox.NamedNode | ox.DefaultGraph, list[ox.Triple]] = {}
+        for q in quads:
+            by_graph.setdefault(q.graph_name, []).append(q.triple)
+        self._graphs = None
+        for graph, triples in by_graph.items():
+            if self.gsp_url is not None and isinstance(graph, ox.NamedNode):
+                self.post_graph(graph.value, triples)
+                continue
+            for start in range(0, len(triples), INSERT_CHUNK):
+                block = _triples_text(triples[start : start + INSERT_CHUNK])
+                inside = (
+                    block if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {block} }}"
+                )
+                self.update(f"INSERT DATA {{ {inside} }}")
+
+    def add(self, quad: ox.Quad) -> None:
+        self.update(f"INSERT DATA {{ {quad_data([quad])} }}")
+
+    def remove(self, quad: ox.Quad) -> None:
+        self.update(f"DELETE DATA {{ {quad_data([quad])} }}")
+
+    def post_graph(self, graph: str, triples: list[ox.Triple]) -> None:
+        """Add triples to a graph with one Graph Store Protocol POST (N-Triples)."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        request = self._client.build_request(
+            "POST",
+            self.gsp_url,
+            params={"graph": graph},
+            content=body,
+            headers={"Content-Type": "application/n-triples"},
+        )
+        self._send(request, self.gsp_url).close()
+
+    def add_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"CREATE SILENT GRAPH {graph}")
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")
+
+    def clear(self) -> None:
+        for graph in self.graph_nodes():
+            self.remove_graph(graph)
+        if not self.traits.union_default:
+            self.update("CLEAR DEFAULT")
+
+    def flush(self) -> None:
+        """Nothing to do: the server has made every answered write durable."""
+
+    # ------------------------------------------------------------------ reads
+
+    def graph_nodes(self) -> list[ox.NamedNode]:
+        """The server's named graphs, less its own (Virtuoso's schemas), kept until this client
+        writes or `forget_graphs` is called (another client wrote)."""
+        if self._graphs is None:
+            self._graphs = self._list_graphs()
+        return list(self._graphs)
+
+    def forget_graphs(self) -> None:
+        self._graphs = None
+
+    def _list_graphs(self) -> list[ox.NamedNode]:
+        # The Oxigraph server lists empty graphs too (`GRAPH ?g {}`), as pyoxigraph does.
+        inside = "" if self.traits.kind == "oxigraph" else "?s ?p ?o"
+        excluded = _graph_filter(self.traits)
+        rows = self._select_all(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {inside} }} {excluded} }}", "?g"
+        )
+        return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        return iter(self.graph_nodes())
+
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None):
+        """The quads matching a pattern (None matches anything), as pyoxigraph's method: with no
+        graph, the named graphs' and (on a server whose default graph is its own) the default
+        graph's."""
+        terms = {"s": subject, "p": predicate, "o": object}
+        pattern = " ".join(str(t) if t is not None else f"?{v}" for v, t in terms.items())
+        wanted = [f"?{v}" for v, t in terms.items() if t is None]
+        if isinstance(graph_name, ox.NamedNode):
+            where, graph_var = f"GRAPH {graph_name} {{ {pattern} }}", False
+        elif isinstance(graph_name, ox.DefaultGraph):
+            if self.traits.union_default:
+                return iter(())
+            where, graph_var = pattern, False
+        else:
+            excluded = _graph_filter(self.traits)
+            where = f"{{ GRAPH ?g {{ {pattern} }} {excluded} }}"
+            if not self.traits.union_default:
+                where += f" UNION {{ {pattern} }}"
+            graph_var = True
+        selected = [*wanted, "?g"] if graph_var else wanted
+        if not selected:
+            found = self._ask(f"ASK {{ {where} }}")
+            return iter([ox.Quad(subject, predicate, object, graph_name)] if found else [])
+        rows = self._select_all(
+            f"SELECT {' '.join(selected)} WHERE {{ {where} }}", " ".join(selected)
+        )
+        return (self._quad(row, terms, graph_name, graph_var) for row in rows)
+
+    @staticmethod
+    def _quad(row, terms, graph_name, graph_var: bool) -> ox.Quad:
+        s, p, o = (t if t is not None else row[v] for v, t in terms.items())
+        if graph_var:
+            graph = row["g"] if row["g"] is not None else ox.DefaultGraph()
+        else:
+            graph = graph_name
+        return ox.Quad(s, p, o, graph)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_for_pattern()
+
+    def __contains__(self, quad: ox.Quad) -> bool:
+        return any(
+            True
+            for _ in self.quads_for_pattern(
+                quad.subject, quad.predicate, quad.object, quad.graph_name
+            )
+        )
+
+    def __len__(self) -> int:
+        excluded = _graph_filter(self.traits)
+        where = f"{{ GRAPH ?g {{ ?s ?p ?o }} {excluded} }}"
+        if not self.traits.union_default:
+            where += " UNION { ?s ?p ?o }"
+        row = self._rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")[0]
+        return int(row["n"].value)
+
+    def dump(self, output: IO[bytes], format: ox.RdfFormat, *, from_graph=None, **_) -> None:
+        """Write a graph (or, for a quad format, every graph) as pyoxigraph's `dump` does."""
+        if from_graph is not None:
+            triples = (q.triple for q in self.quads_for_pattern(None, None, None, from_graph))
+            ox.serialize(triples, output, format)
+        else:
+            ox.serialize(self.quads_for_pattern(), output, format)
+
+    def load(self, input=None, format=None, *, path=None, base_iri=None, to_graph=None, **_):
+        """Parse RDF here and add it to the store (see `extend`)."""
+        quads = ox.parse(input, format, path=path, base_iri=base_iri, to_graph=to_graph)
+        self.extend(quads)
+
+    bulk_load = load
+
+
+class GraphResults:
+    """A CONSTRUCT or DESCRIBE answer from a remote store: its triples, read as iterated."""
+
+    def __init__(self, triples: Iterator[ox.Triple]):
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return (q.triple if isinstance(q, ox.Quad) else q for q in self._triples)
+
+    def serialize(self, output=None, format=ox.RdfFormat.N_TRIPLES):
+        return ox.serialize(iter(self), output, format)
+
+
+class _ResponseReader(io.RawIOBase):
+    """A streamed HTTP response as a binary file, for pyoxigraph's parsers; the connection goes
+    back to the pool when the body has been read."""
+
+    def __init__(self, response: httpx.Response, renames: tuple[tuple[bytes, bytes], ...] = ()):
+        self._response = response
+        self._chunks = response.iter_bytes()
+        for old, new in renames:
+            self._chunks = _renamed(self._chunks, old, new)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                self._response.close()
+                return 0
+            except httpx.HTTPError as error:
+                self._response.close()
+                raise StoreUnavailable(f"the SPARQL store's answer broke off: {error}") from None
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._response.close()
+        super().close()
+
+
+def _renamed(chunks: Iterator[bytes], old: bytes, new: bytes) -> Iterator[bytes]:
+    """The chunks with `old` replaced by `new`, also where `old` spans two chunks."""
+    held = b""
+    keep = len(old) - 1
+    for chunk in chunks:
+        text = (held + chunk).replace(old, new)
+        held, out = (text[-keep:], text[:-keep]) if keep and len(text) > keep else (text, b"")
+        if out:
+            yield out
+    if held:
+        yield held.replace(old, new)
+
+
+def quad_data(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of INSERT DATA / DELETE DATA, grouped by graph."""
+    by_graph: dict = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name, []).append(q.triple)
+    parts = []
+    for graph, triples in by_graph.items():
+        block = _triples_text(triples)
+        parts.append(
+            block if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {block} }}"
+        )
+    return "\n".join(parts)
+
+
+def _triples_text(triples: Iterable[ox.Triple]) -> str:
+    return "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+
+
+def _prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:
+    base = f"BASE <{base_iri}>\n" if base_iri else ""
+    return base + "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
+
+
+def _graph_filter(traits: ServerTraits) -> str:
+    """The FILTER that keeps `?g` to the project's graphs: not the server's own, not the
+    store's bookkeeping."""
+    kept = f'!STRSTARTS(STR(?g), "{STORE_GRAPHS}")'
+    if traits.system_graphs:
+        kept += f" && ?g NOT IN ({', '.join(f'<{g}>' for g in traits.system_graphs)})"
+    return f"FILTER({kept})"
+
+
+def _is_ask(sparql: str) -> bool:
+    return query_form(sparql) == "ASK"
+
+
+def _check_locally(sparql: str, prefixes, base_iri, what: str) -> None:
+    """Parse a refused query or update with pyoxigraph, for an error that names the line and
+    column in the text as the user wrote it (the server saw it after the predeclared prefixes)."""
+    scratch = ox.Store()
+    try:
+        if what == "query":
+            scratch.query(sparql, prefixes=prefixes or {}, base_iri=base_iri)
+        else:
+            scratch.update(sparql, prefixes=prefixes or {}, base_iri=base_iri)
+    except SyntaxError as error:
+        raise QuerySyntaxError.from_parser(error, f"SPARQL {what}", sparql) from None
+
+
+def _raise_for(response: httpx.Response, url: str) -> None:
+    detail = " ".join(response.text.split())[:300] or response.reason_phrase
+    status = response.status_code
+    # Virtuoso refuses an update on its public /sparql with a 500 naming the security check.
+    if status in (401, 403) or "SECURITY: No permission" in detail:
+        raise StoreUnavailable(
+            f"the SPARQL store at {url} refused the request ({status}): give credentials that "
+            "may write with --store-credentials FILE (and, for Virtuoso, its /sparql-auth URL)"
+        )
+    if status in (400, 422):
+        raise InvalidInput(f"the SPARQL store at {url} refused the request: {detail}")
+    if status == 404:
+        raise StoreUnavailable(f"no SPARQL service at {url} (404): check the store URL")
+    raise StoreUnavailable(f"the SPARQL store at {url} failed ({status}): {detail}")
+
+
+def _default_update_url(store: RemoteStore) -> str:
+    url = store.query_url
+    if store.traits.kind == "oxigraph" and url.rstrip("/").endswith("/query"):
+        return url.rstrip("/").removesuffix("/query") + "/update"
+    if store.traits.kind == "virtuoso" and url.rstrip("/").endswith("/sparql"):
+        return url.rstrip("/") + ("-auth" if store.settings.credentials_file else "")
+    return url
+
+
+def _default_gsp_url(store: RemoteStore) -> str | None:
+    url = store.query_url.rstrip("/")
+    if store.traits.kind == "oxigraph" and url.endswith("/query"):
+        return url.removesuffix("/query") + "/store"
+    if store.traits.kind == "virtuoso" and url.endswith("/sparql"):
+        auth = "-auth" if store.settings.credentials_file else ""
+        return url.removesuffix("/sparql") + f"/sparql-graph-crud{auth}"
+    return None
+
+
+def _version() -> str:
+    try:
+        return version("alliance-kg")
+    except PackageNotFoundError:
+        return "dev"
