@@ -1,7 +1,8 @@
 """The SPARQL endpoint: a Flask app over the `graph` library.
 
 `create_app(config)` builds the app: defaults, then environment variables (ALLIANCE_KG_*), then the
-given overrides. The store is opened once per process and attached to the app.
+given overrides. The store is opened once per process and attached to the app: the on-disk store
+(owned by this one process), or a remote SPARQL store (shared by any number of replicas).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -42,6 +44,25 @@ class Settings:
     max_query_workers: int = 0
     #: Writes that add contradictions are applied and recorded instead of refused with a 409.
     allow_inconsistent: bool = False
+    #: A remote SPARQL 1.1 store to serve instead of the on-disk one (graph/remote.py): its
+    #: query URL, update and Graph Store URLs where its server splits them, a credentials file.
+    store_url: str = ""
+    store_update_url: str = ""
+    store_gsp_url: str = ""
+    store_credentials: str = ""
+
+    def remote(self):
+        """The remote store's settings, or None for the on-disk store."""
+        if not self.store_url:
+            return None
+        from graph.remote import RemoteSettings
+
+        return RemoteSettings(
+            query_url=self.store_url,
+            update_url=self.store_update_url or None,
+            gsp_url=self.store_gsp_url or None,
+            credentials_file=Path(self.store_credentials) if self.store_credentials else None,
+        )
 
     @classmethod
     def from_environment(cls, overrides: dict | None = None) -> Settings:
@@ -74,22 +95,14 @@ def _convert(name: str, kind: type, value: str):
     return value
 
 
-def create_app(config: dict | None = None) -> Flask:
-    from endpoint import dataset, errors, linked_data, protocol, saved_queries_api, store_protocol
-    from endpoint.query_path import QueryPath
-
-    settings = Settings.from_environment(config)
-    app = Flask(__name__)
-    app.config["SETTINGS"] = settings
-    # The larger of the two caps; each request is held to its own (see protocol.body_limit).
-    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_upload_bytes)
+def _attach_store(app: Flask, settings: Settings) -> None:
+    """The on-disk store, owned by this process: queries in processes on its snapshots."""
     location = StoreLocation(Path(settings.store))
     settings.store = str(location.root)  # absolute: query processes run elsewhere
     # Held while the process runs: a build or an update beside the server is refused.
     app.extensions["alliance_kg_writer_lock"] = location.lock("a running server")
     store = KnowledgeStore.open(location)
     app.extensions["alliance_kg_store"] = store
-    app.extensions["alliance_kg_write_lock"] = threading.Lock()
     app.extensions["alliance_kg_cache"] = AnswerCache()
     # Queries run in processes that can be killed at the time limit, on snapshots of the store.
     snapshots = Snapshots(store, Path(settings.store) / "snapshots")
@@ -97,12 +110,59 @@ def create_app(config: dict | None = None) -> Flask:
     runner = QueryRunner(snapshots, settings.query_workers, settings.max_query_workers or None)
     app.extensions["alliance_kg_runner"] = runner
     atexit.register(runner.close)
+
+
+def _attach_remote_store(app: Flask, settings: Settings, remote) -> None:
+    """A remote SPARQL store, shared with other replicas: its server runs the queries (under
+    the client's time limit), and the answer cache follows the dataset version kept in the
+    store, so that every replica gives an answer the same ETag and none serves a stale one."""
+    from dataclasses import replace
+
+    from endpoint.runner import RemoteRunner
+    from graph.remote_sync import version_of
+
+    store = KnowledgeStore.remote(remote)
+    app.extensions["alliance_kg_store"] = store
+    app.extensions["alliance_kg_snapshots"] = None
+    # Queries get a client of their own, which gives up at the query time limit.
+    queries = KnowledgeStore.remote(replace(remote, timeout=settings.query_timeout))
+    app.extensions["alliance_kg_runner"] = RemoteRunner(queries.remote_store)
+    app.extensions["alliance_kg_cache"] = AnswerCache(
+        version_source=lambda: version_of(store.remote_store) or "new"
+    )
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from endpoint import (
+        dataset,
+        errors,
+        linked_data,
+        protocol,
+        saved_queries_api,
+        status,
+        store_protocol,
+    )
+    from endpoint.query_path import QueryPath
+
+    settings = Settings.from_environment(config)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    # The larger of the two caps; each request is held to its own (see protocol.body_limit).
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_upload_bytes)
+    app.extensions["alliance_kg_write_lock"] = threading.Lock()
+    app.extensions["alliance_kg_started"] = time.time()
+    remote = settings.remote()
+    if remote is not None:
+        _attach_remote_store(app, settings, remote)
+    else:
+        _attach_store(app, settings)
     errors.register(app)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(store_protocol.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(saved_queries_api.bp)
     app.register_blueprint(dataset.bp)
+    app.register_blueprint(status.bp)
     # Queries (by GET or POST), the commonest requests, skip Flask's request machinery.
     app.wsgi_app = QueryPath(app)
     return app

@@ -8,8 +8,10 @@ format chosen (by Accept, `format` or `output`). The ETag is derived from the ke
 
 ETags are weak (`W/"..."`): an answer recomputed after eviction may list unordered solutions in
 another order. Versions are random per server start, so no ETag outlives a restart (a client
-revalidates once, then the cache fills again). Queries using functions whose value changes
-between runs (RAND, NOW, UUID, STRUUID, BNODE) are never cached.
+revalidates once, then the cache fills again). On a remote store the version is the one the store
+keeps (graph/remote_sync.py): every replica derives the same ETags, and each reads the version
+before it answers from its cache, so a write through any replica is seen by all. Queries using
+functions whose value changes between runs (RAND, NOW, UUID, STRUUID, BNODE) are never cached.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,7 +44,17 @@ class Answer:
 class AnswerCache:
     """A bounded LRU map from request keys to answers, for the current dataset version."""
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 64_000_000):
+    def __init__(
+        self,
+        max_entries: int = 512,
+        max_bytes: int = 64_000_000,
+        version_source: Callable[[], str] | None = None,
+    ):
+        #: Where the dataset version comes from when other processes write the data too (a
+        #: remote store's version, read by `sync` before each cached answer); else writes
+        #: through this process call `changed`.
+        self.version_source = version_source
+        self._source_version = ""
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_answer_bytes = max_bytes // 8
@@ -56,7 +69,21 @@ class AnswerCache:
 
     @property
     def version(self) -> str:
+        if self.version_source is not None:
+            return f"store-{self._source_version}"
         return f"{self._run}-{self._writes}"
+
+    def sync(self) -> None:
+        """Follow the dataset version of the store, which other replicas may have moved on."""
+        if self.version_source is None:
+            return
+        current = self.version_source()
+        if current != self._source_version:
+            with self._lock:
+                self._source_version = current
+                self.changed_at = _now()
+                self._answers.clear()
+                self._bytes = 0
 
     def changed(self) -> None:
         """The dataset changed: a new version, and no answer of the old one is served again."""
@@ -113,6 +140,7 @@ def cached(cache: AnswerCache, req: Request, parts: tuple[str, ...], compute) ->
     """The answer to a read request: 304 if the client holds it, from the cache if it is there,
     else computed by `compute()` (which returns a Response) and kept. `parts` name everything
     the answer depends on but the dataset version, the format chosen included."""
+    cache.sync()
     etag = cache.etag(*parts)
     version = cache.version
     held = _if_none_match(req)

@@ -305,9 +305,14 @@ def maintainer():
 
     extensions = current_app.extensions
     if "alliance_kg_maintainer" not in extensions:
-        extensions["alliance_kg_maintainer"] = Maintainer(
-            store(), allow_inconsistent=settings().allow_inconsistent
-        )
+        allow = settings().allow_inconsistent
+        remote = store().remote_store
+        if remote is not None:
+            from graph.remote_sync import RemoteWriter
+
+            extensions["alliance_kg_maintainer"] = RemoteWriter(remote, allow)
+        else:
+            extensions["alliance_kg_maintainer"] = Maintainer(store(), allow_inconsistent=allow)
     return extensions["alliance_kg_maintainer"]
 
 
@@ -327,7 +332,9 @@ def writing():
         try:
             yield
         finally:
-            current_app.extensions["alliance_kg_snapshots"].renew()
+            snapshots = current_app.extensions["alliance_kg_snapshots"]
+            if snapshots is not None:  # a remote store has none
+                snapshots.renew()
             answer_cache().changed()
 
 
