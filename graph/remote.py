@@ -509,8 +509,10 @@ class RemoteStore:
 
     def load(self, input=None, format=None, *, path=None, base_iri=None, to_graph=None, **_):
         """Parse RDF here and add it to the store (see `extend`)."""
-        quads = ox.parse(input, format, path=path, base_iri=base_iri, to_graph=to_graph)
-        self.extend(quads)
+        parsed = ox.parse(input, format, path=path, base_iri=base_iri)
+        if to_graph is not None:
+            parsed = (ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in parsed)
+        self.extend(q if isinstance(q, ox.Quad) else ox.Quad(*q, ox.DefaultGraph()) for q in parsed)
 
     bulk_load = load
 

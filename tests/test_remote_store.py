@@ -19,7 +19,7 @@ from graph.build import build_remote
 from graph.remote import RemoteSettings, RemoteStore
 from graph.remote_sync import VERSION_GRAPH, publish, version_of
 from graph.saved_queries import load_saved_queries
-from ontology import STORE_GRAPHS
+from ontology import INFERRED_GRAPH, STORE_GRAPHS
 from queries import QUERIES_DIR
 from tests.helpers import edit, run_cli
 from tests.remote_servers import VIRTUOSO_MAX_ROWS
@@ -280,3 +280,49 @@ def test_a_capped_answer_is_an_error_never_a_short_result(remote):
     # The project's own reads page under the cap: the export is whole.
     exported = cli(remote, "export", "--format", "nq")
     assert len(exported.stdout.splitlines()) > VIRTUOSO_MAX_ROWS
+
+
+def test_random_writes_keep_both_stores_equal(remote, built):
+    """A seeded random sequence of inserts and deletes (symmetric, inverse and sameAs
+    properties among the article's entities and new ones) on the remote store, through the
+    writer a replica keeps, and on a copy of the embedded store: the inferred graphs stay equal
+    after every write, and a write one store refuses as a contradiction the other refuses too."""
+    import random
+
+    from graph.errors import Inconsistent
+    from graph.reasoning.maintain import Maintainer
+    from graph.remote_sync import RemoteWriter
+    from graph.store import KnowledgeStore
+
+    copy = KnowledgeStore.in_memory()  # the embedded engine, in memory: as fast as the mirror
+    copy.raw.extend(KnowledgeStore.open(built, read_only=True).raw)
+    local = Maintainer(copy)
+    store = connect(remote)
+    writer = RemoteWriter(store)
+    rng = random.Random(20261204)
+    entities = ["id:Japan", "id:United_States", "id:Philippines", "id:Testland", "id:Otherland"]
+    predicates = ["akg:alliedWith", "akg:partnerOf", "akg:memberOf", "akg:hasMember", "owl:sameAs"]
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    written: list[str] = []
+    for _ in range(12):
+        if written and rng.random() < 0.35:
+            triple = written.pop(rng.randrange(len(written)))
+            write = f"DELETE DATA {{ {triple} }}"
+        else:
+            s, o = rng.sample(entities, 2)
+            target = "id:US_Japan_Alliance" if rng.random() < 0.3 else o
+            triple = f"{s} {rng.choice(predicates)} {target}"
+            write = f"INSERT DATA {{ {triple} }}"
+        outcomes = []
+        for target_store in (local, writer):
+            try:
+                target_store.apply_update(write)
+                outcomes.append("applied")
+            except Inconsistent:
+                outcomes.append("refused")
+        assert outcomes[0] == outcomes[1], write
+        if outcomes[0] == "applied" and write.startswith("INSERT"):
+            written.append(triple)
+        here = set(local.store.raw.quads_for_pattern(None, None, None, inferred))
+        there = set(store.quads_for_pattern(None, None, None, inferred))
+        assert there == here, write

@@ -21,14 +21,28 @@ FORM = "application/x-www-form-urlencoded"
 RESULTS = "application/sparql-results+json"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["embedded", "oxigraph"])
+def server(request, tmp_path_factory):
+    """The server in --plain mode on the embedded store, and on a remote Oxigraph server (whose
+    default graph is the spec's; a union-default-graph server has no default graph of its own
+    for the suite's cases to write and read)."""
     tmp = tmp_path_factory.mktemp("w3c")
     (tmp / "data.trig").write_text(DATA)
-    assert run_cli("load", "--store", tmp / "store", tmp / "data.trig").exit_code == 0
-    running = start_server(tmp, None, "--plain")
+    remote = []
+    if request.param == "embedded":
+        assert run_cli("load", "--store", tmp / "store", tmp / "data.trig").exit_code == 0
+    else:
+        from graph.remote import RemoteSettings, RemoteStore
+        from tests.remote_servers import start_oxigraph
+
+        oxigraph = start_oxigraph(tmp_path_factory.mktemp("w3c-oxigraph"))
+        remote = oxigraph.options()
+        RemoteStore(RemoteSettings(oxigraph.url)).load(path=tmp / "data.trig")
+    running = start_server(tmp, None, "--plain", *remote)
     yield running
     stop_server(running)
+    if remote:
+        oxigraph.stop()
 
 
 def values(response) -> list[str]:
