@@ -48,6 +48,18 @@ def test_insert_data_goes_to_the_updates_graph_and_is_reasoned_over(location):
     assert inferred(store) == recomputed(store)
 
 
+def test_a_write_into_a_new_graph_infers_what_a_recomputation_infers(location):
+    """The new graph is a premise from the first round: the symmetric rule's inference from
+    its own inference (the asserted triple itself) is not copied into the inferred graph."""
+    text = "INSERT DATA { GRAPH <urn:test:new> { id:Australia akg:alliedWith id:Japan } }"
+    assert update(location, text).exit_code == 0
+    store = KnowledgeStore.open(location, read_only=True)
+    assert not store.query(
+        f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ id:Australia akg:alliedWith id:Japan }} }}"
+    )
+    assert inferred(store) == recomputed(store)
+
+
 def test_delete_where_removes_from_the_claim_graphs_and_retracts_inferences(location):
     result = update(
         location,

@@ -59,8 +59,11 @@ class Maintainer:
         #: The writes that added contradictions, when they are allowed: (new violations).
         self.recorded: list[Violation] = []
 
-    def reasoner(self) -> Reasoner:
-        graphs = premise_graphs(self.store)
+    def reasoner(self, adding: list[ox.Quad] = ()) -> Reasoner:
+        """The reasoner, reading the premise graphs as they are and the graphs `adding` will
+        create: a new graph is a premise from the first round of its own insertion."""
+        new = [q.graph_name.value for q in adding if isinstance(q.graph_name, ox.NamedNode)]
+        graphs = list(dict.fromkeys([*premise_graphs(self.store), *new]))
         if self._reasoner is None:
             self._reasoner = Reasoner(self.store.raw, graphs, INFERRED_GRAPH)
         self._reasoner.premise_graphs = graphs  # writes may have created graphs
@@ -145,7 +148,7 @@ class Maintainer:
             materialise_store(raw, premise_graphs(self.store), INFERRED_GRAPH)
             report.recomputed = True
             return effective
-        reasoner = self.reasoner()
+        reasoner = self.reasoner(added)
         if removed:
             reasoner.delete(removed)
         if added:
