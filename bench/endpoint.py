@@ -168,9 +168,18 @@ def templates(states: int) -> dict[str, tuple[str, int]]:
     }
 
 
-def wrk(server: Server, template: str, modulus: int, connections: int, seconds: float, work: Path):
-    """Requests per second, median and p99 latency (ms), and non-2xx answers, from wrk."""
-    path = f"{server.query_path}?query={quote(template, safe='_')}"
+def wrk(
+    server: Server,
+    template: str,
+    modulus: int,
+    connections: int,
+    seconds: float,
+    work: Path,
+    params: str = "",
+):
+    """Requests per second, median and p99 latency (ms), and non-2xx answers, from wrk;
+    `params` are more URL parameters (`a=1&b`)."""
+    path = f"{server.query_path}?{params + '&' if params else ''}query={quote(template, safe='_')}"
     script = work / "wrk.lua"
     script.write_text(
         LUA % {"template": _lua_string(path), "modulus": modulus, "accept": _lua_string(JSON)}

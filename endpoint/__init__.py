@@ -127,8 +127,13 @@ def _attach_remote_store(app: Flask, settings: Settings, remote) -> None:
     # Queries get a client of their own, which gives up at the query time limit.
     queries = KnowledgeStore.remote(replace(remote, timeout=settings.query_timeout))
     app.extensions["alliance_kg_runner"] = RemoteRunner(queries.remote_store)
+
+    def forget_graphs() -> None:  # another replica may have made or dropped graphs
+        store.remote_store.forget_graphs()
+        queries.remote_store.forget_graphs()
+
     app.extensions["alliance_kg_cache"] = AnswerCache(
-        version_source=lambda: version_of(store.remote_store) or "new"
+        version_source=lambda: version_of(store.remote_store) or "new", on_change=forget_graphs
     )
 
 

@@ -49,11 +49,13 @@ class AnswerCache:
         max_entries: int = 512,
         max_bytes: int = 64_000_000,
         version_source: Callable[[], str] | None = None,
+        on_change: Callable[[], None] = lambda: None,
     ):
         #: Where the dataset version comes from when other processes write the data too (a
-        #: remote store's version, read by `sync` before each cached answer); else writes
-        #: through this process call `changed`.
+        #: remote store's version, read by `sync` before each answer); else writes through this
+        #: process call `changed`. `on_change` is called when `sync` finds a new version.
         self.version_source = version_source
+        self.on_change = on_change
         self._source_version = ""
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -79,6 +81,7 @@ class AnswerCache:
             return
         current = self.version_source()
         if current != self._source_version:
+            self.on_change()
             with self._lock:
                 self._source_version = current
                 self.changed_at = _now()
@@ -138,9 +141,9 @@ def cacheable(query: str) -> bool:
 
 def cached(cache: AnswerCache, req: Request, parts: tuple[str, ...], compute) -> Response:
     """The answer to a read request: 304 if the client holds it, from the cache if it is there,
-    else computed by `compute()` (which returns a Response) and kept. `parts` name everything
+    else computed by `compute()` (which returns a Response) and kept; call `cache.sync()`
+    first. `parts` name everything
     the answer depends on but the dataset version, the format chosen included."""
-    cache.sync()
     etag = cache.etag(*parts)
     version = cache.version
     held = _if_none_match(req)

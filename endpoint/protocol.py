@@ -81,6 +81,13 @@ def body_limit(path: str, app: Flask) -> int:
 
 
 @bp.before_app_request
+def follow_the_store() -> None:
+    """On a store other replicas write too, learn its dataset version before answering: a new
+    one empties the answer cache and the lists of graphs (see AnswerCache.sync)."""
+    answer_cache().sync()
+
+
+@bp.before_app_request
 def whole_chunked_body() -> None:
     """Each request is held to its path's body limit. A body sent in chunks has no
     Content-Length to refuse it by, and werkzeug's read of it (get_data, the form and multipart

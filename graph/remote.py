@@ -56,6 +56,9 @@ VIRTUOSO_RENAMES = (
     (_BOOLEAN + b'"0"', _BOOLEAN + b'"false"'),
 )
 
+#: A graph that cannot exist: an empty list of graphs, written as a protocol parameter.
+NO_GRAPH = ox.NamedNode("urn:alliance-kg:no-graph")
+
 #: Quads per INSERT DATA request when no Graph Store endpoint is known.
 INSERT_CHUNK = 5_000
 
@@ -173,6 +176,7 @@ class RemoteStore:
             follow_redirects=True,
         )
         self._graphs: list[ox.NamedNode] | None = None
+        self._encodings: dict[tuple, str] = {}
         self.traits = self._detect()
         self.update_url = settings.update_url or _default_update_url(self)
         self.gsp_url = settings.gsp_url or _default_gsp_url(self)
@@ -215,13 +219,13 @@ class RemoteStore:
     # ------------------------------------------------------------------ HTTP
 
     def _post(
-        self, url: str, form: dict | list, accept: str, stream: bool = False
+        self, url: str, form: dict | str, accept: str, stream: bool = False
     ) -> httpx.Response:
         """POST a form; raise the project's errors for a refusal or an unreachable server."""
         request = self._client.build_request(
             "POST",
             url,
-            content=urlencode(list(form.items()) if isinstance(form, dict) else form),
+            content=form if isinstance(form, str) else urlencode(form),
             headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
         )
         return self._send(request, url, stream)
@@ -255,10 +259,8 @@ class RemoteStore:
     ):
         """Run a query as pyoxigraph's `Store.query` does, with the same dataset options."""
         text = _prologue(prefixes, base_iri) + sparql
-        form = [
-            ("query", text),
-            *self._dataset(sparql, default_graph, named_graphs, use_default_graph_as_union),
-        ]
+        dataset = self._dataset(sparql, default_graph, named_graphs, use_default_graph_as_union)
+        form = urlencode({"query": text}) + ("&" + dataset if dataset else "")
         try:
             graph = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
             accept = GRAPH_ACCEPT if graph else RESULTS_ACCEPT
@@ -271,30 +273,37 @@ class RemoteStore:
         self._check_cap(response)
         return self._results(response, sparql)
 
-    def _dataset(
-        self, sparql: str, default_graph, named_graphs, union: bool
-    ) -> list[tuple[str, str]]:
-        """The protocol's dataset parameters that give the query pyoxigraph's dataset: the union
-        of every graph, or the graphs given; named graphs None meaning every graph."""
-        params: list[tuple[str, str]] = []
+    def _dataset(self, sparql: str, default_graph, named_graphs, union: bool) -> str:
+        """The protocol's dataset parameters (form-encoded) that give the query pyoxigraph's
+        dataset: the union of every graph, or the graphs given; named graphs None meaning every
+        graph."""
         mentions_graph = "GRAPH" in sparql.upper()
         if union:
             # Named explicitly on every server: a union default graph would hold the server's
             # own graphs and the store's bookkeeping too.
             default_graph = self.graph_nodes()
+        if default_graph is not None and named_graphs is None and mentions_graph:
+            named_graphs = self.graph_nodes()
+        parts = []
         if default_graph is not None:
-            params += [("default-graph-uri", g.value) for g in default_graph]
-            if named_graphs is None and mentions_graph:
-                named_graphs = self.graph_nodes()
-        if named_graphs is not None:
-            params += [("named-graph-uri", g.value) for g in named_graphs]
-        if default_graph is not None and not named_graphs and mentions_graph:
-            # An empty list of named graphs is no parameter at all, which means every graph:
-            # name one that cannot exist instead.
-            params.append(("named-graph-uri", "urn:alliance-kg:no-graph"))
-        if default_graph is not None and not default_graph:
-            params.append(("default-graph-uri", "urn:alliance-kg:no-graph"))
-        return params
+            # An empty list is no parameter at all, which means every graph: name one that
+            # cannot exist instead.
+            parts.append(self._encoded("default-graph-uri", default_graph or [NO_GRAPH]))
+            if not named_graphs and mentions_graph:
+                parts.append(self._encoded("named-graph-uri", [NO_GRAPH]))
+        if named_graphs:
+            parts.append(self._encoded("named-graph-uri", named_graphs))
+        return "&".join(parts)
+
+    def _encoded(self, name: str, graphs: list[ox.NamedNode]) -> str:
+        """`name=g1&name=g2...`, kept: the same union goes with every query."""
+        key = (name, tuple(g.value for g in graphs))
+        found = self._encodings.get(key)
+        if found is None:
+            if len(self._encodings) > 64:
+                self._encodings.clear()
+            found = self._encodings[key] = urlencode([(name, g) for g in key[1]])
+        return found
 
     def _check_cap(self, response: httpx.Response) -> None:
         limit = response.headers.get("x-sparql-maxrows")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from graph.build import build
 from graph.sources import DEFAULT_SOURCES_DIR, Source, discover_sources
 from graph.store import KnowledgeStore, StoreLocation
 from tests.helpers import ARTICLE
+from tests.remote_servers import free_port
 
 
 @pytest.fixture(scope="session")
@@ -47,12 +47,6 @@ def sources_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sources"
     shutil.copytree(DEFAULT_SOURCES_DIR, target)
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
