@@ -180,6 +180,7 @@ class RemoteStore:
         self.traits = self._detect()
         self.update_url = settings.update_url or _default_update_url(self)
         self.gsp_url = settings.gsp_url or _default_gsp_url(self)
+        self.traits.union_default = self._default_is_union()
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_url!r}, {self.traits.kind})"
@@ -198,23 +199,31 @@ class RemoteStore:
         elif server.lower().startswith("virtuoso"):
             traits.kind = "virtuoso"
             traits.system_graphs = VIRTUOSO_GRAPHS
-        traits.union_default = self._default_is_union(traits)
         return traits
 
-    def _default_is_union(self, traits: ServerTraits) -> bool:
-        """Whether a triple of a named graph is in the default graph too. Asked of the data the
-        store holds; an empty store answers for its kind (its data cannot tell yet)."""
-        self.traits = traits
-        excluded = _graph_filter(traits)
+    def _default_is_union(self) -> bool:
+        """Whether a triple of a named graph is in the default graph too: asked of a triple the
+        store holds or, in an empty store, of one written into a graph of its own for the
+        question and removed after it (a store that takes no writes from this client answers
+        for its kind: it is empty, so nothing it answers can differ yet)."""
+        if self.traits.kind == "virtuoso":
+            return True
         found = self._rows(
-            f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {excluded} }} LIMIT 1"
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"{_graph_filter(self.traits)} FILTER(!isBlank(?s) && !isBlank(?o)) }} LIMIT 1"
         )
-        if not found:
-            return traits.kind == "virtuoso"
-        s, p, o = (found[0][v] for v in ("s", "p", "o"))
-        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-            return traits.kind == "virtuoso"
-        return bool(self._ask(f"ASK {{ {s} {p} {o} }}"))
+        if found:
+            s, p, o = (found[0][v] for v in ("s", "p", "o"))
+            return bool(self._ask(f"ASK {{ {s} {p} {o} }}"))
+        probe = f"GRAPH <{STORE_GRAPHS}probe> {{ <{STORE_GRAPHS}probe> <{STORE_GRAPHS}probe> 1 }}"
+        try:
+            self.update(f"INSERT DATA {{ {probe} }}")
+        except (InvalidInput, StoreUnavailable):
+            return False
+        try:
+            return bool(self._ask(f"ASK {{ <{STORE_GRAPHS}probe> <{STORE_GRAPHS}probe> 1 }}"))
+        finally:
+            self.update(f"DROP SILENT GRAPH <{STORE_GRAPHS}probe>")
 
     # ------------------------------------------------------------------ HTTP
 
@@ -521,7 +530,7 @@ class RemoteStore:
         parsed = ox.parse(input, format, path=path, base_iri=base_iri)
         if to_graph is not None:
             parsed = (ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in parsed)
-        self.extend(q if isinstance(q, ox.Quad) else ox.Quad(*q, ox.DefaultGraph()) for q in parsed)
+        self.extend(parsed)  # pyoxigraph's parser gives quads, in the default graph for triples
 
     bulk_load = load
 

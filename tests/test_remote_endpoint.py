@@ -169,3 +169,43 @@ def test_pages_and_linked_data_are_served_from_the_remote_store(replicas):
     assert page.status_code == 200 and "Kishida" in page.text
     turtle = a.get("/id/Japan", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and "alliedWith" in turtle.text
+
+
+@pytest.mark.parametrize("view", ["all", "asserted", "inferred"])
+def test_dumps_hold_what_the_embedded_stores_dumps_hold(replicas, server, view):
+    """The dumps through a replica and from the embedded server: the same quads (blank node
+    labels aside). `server` is the session's embedded server, built from the same sources."""
+    from tests.test_remote_store import canonical_quads
+
+    a, _ = replicas
+    there = a.get(f"/dumps/{view}.nq")
+    here = server.get(f"/dumps/{view}.nq")
+    assert there.status_code == 200, there.text
+    assert canonical_quads(there.text) == canonical_quads(here.text)
+
+
+def test_void_counts_what_the_embedded_store_counts(replicas, server):
+    from tests.test_remote_store import canonical_quads
+
+    a, _ = replicas
+    there = a.get("/.well-known/void", headers=BALANCED)  # its IRIs name the host asked
+    here = server.get("/.well-known/void", headers=BALANCED)
+    assert there.status_code == 200
+    assert canonical_quads(there.text) == canonical_quads(here.text)
+
+
+def test_an_acknowledged_write_survives_the_replica_being_killed(replicas, remote_server, tmp_path):
+    import os
+    import signal
+
+    third = start_server(tmp_path, None, *remote_server.options())
+    write = "INSERT DATA { id:Killedland akg:memberOf id:US_Japan_Alliance }"
+    assert third.post("/sparql", data={"update": write}, headers=third.auth).status_code == 204
+    os.killpg(third.process.pid, signal.SIGKILL)
+    third.process.wait()
+    a, _ = replicas
+    try:
+        assert ask(a, "ASK { id:Killedland a akg:Actor }")
+    finally:
+        undo = "DELETE DATA { id:Killedland akg:memberOf id:US_Japan_Alliance }"
+        assert a.post("/sparql", data={"update": undo}, headers=a.auth).status_code == 204

@@ -114,6 +114,13 @@ def test_graph_and_boolean_answers_are_those_of_the_embedded_store(remote, built
     assert canonical_quads(there.stdout) == canonical_quads(here.stdout)
 
 
+def test_the_default_graph_semantics_is_detected_on_an_empty_store(remote_server):
+    reset(remote_server)
+    store = connect(remote_server)
+    assert store.traits.union_default == (remote_server.name != "oxigraph")
+    assert store.graph_nodes() == []  # the question left nothing behind
+
+
 def test_the_default_graph_semantics_is_detected(remote):
     store = connect(remote)
     assert store.traits.union_default == (remote.name != "oxigraph")
@@ -332,3 +339,44 @@ def test_random_writes_keep_both_stores_equal(remote, built):
         here = set(local.store.raw.quads_for_pattern(None, None, None, inferred))
         there = set(store.quads_for_pattern(None, None, None, inferred))
         assert there == here, write
+
+
+@pytest.mark.parametrize("generator", ["domain", "rail"])
+def test_the_closure_of_a_generated_graph_on_the_server_is_the_embedded_closure(
+    remote_server, generator
+):
+    """The batch engine reading premises from the server and writing the inferred graph back
+    (what `build` and `bench/remote.py` do), against the same engine on an embedded store."""
+    from bench import rich, synthetic
+    from graph.reasoning.batch import materialise_store
+    from graph.sources import parse_file
+    from ontology import ONTOLOGY_GRAPH, VOCABULARY_FILES
+
+    if generator == "domain":
+        data = synthetic.generate(3000, seed=7)
+        ontology = [t for path in VOCABULARY_FILES for t in parse_file(path, ox.RdfFormat.TURTLE)]
+    else:
+        data, ontology = rich.rich_graph(3000, seed=7), rich.ontology_triples()
+    graphs = {"urn:test:data": data, ONTOLOGY_GRAPH: ontology}
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+        for g, triples in graphs.items()
+        for t in triples
+    ]
+    reset(remote_server)
+    store = connect(remote_server)
+    store.extend(quads)
+    local = ox.Store()
+    local.extend(quads)
+    for target in (store, local):
+        materialise_store(target, list(graphs), INFERRED_GRAPH, bulk=True)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+
+    def closure(target) -> list[str]:
+        quads = target.quads_for_pattern(None, None, None, inferred)
+        return canonical_quads(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode())
+
+    here = closure(local)
+    assert len(here) > 1000
+    assert closure(store) == here
+    reset(remote_server)
