@@ -139,6 +139,7 @@ def _attach_remote_store(app: Flask, settings: Settings, remote) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     from endpoint import (
+        browse,
         dataset,
         errors,
         linked_data,
@@ -168,6 +169,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(saved_queries_api.bp)
     app.register_blueprint(dataset.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(browse.bp)
     # Queries (by GET or POST), the commonest requests, skip Flask's request machinery.
     app.wsgi_app = QueryPath(app)
     return app

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from graph.errors import AllianceKGError
 
@@ -30,10 +31,35 @@ def no_content() -> Response:
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> Response:
-    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    """The message as plain text, or for a browser (which asks for HTML first) as a page in the
+    site's layout, with a way back and, for a query, a link to edit it."""
+    if _wants_a_page():
+        response = _error_page(status, message)
+    else:
+        response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _wants_a_page() -> bool:
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") > max(accept.quality("text/plain"), 0.0) and (
+        accept.best_match(["text/plain", "text/html"], "text/plain") == "text/html"
+    )
+
+
+def _error_page(status: int, message: str) -> Response:
+    from urllib.parse import urlencode
+
+    from endpoint.pages import render
+
+    query = request.args.get("query") if request.path == "/sparql" else None
+    edit = "/?" + urlencode({"query": query}) if query else None
+    title = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}"
+    return render("error.html", title, status, message=message, edit=edit, section="")
 
 
 def library_error(error: AllianceKGError) -> Response:

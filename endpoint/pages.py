@@ -4,11 +4,14 @@ is loaded from anywhere else, so they work offline; a Content-Security-Policy ho
 from __future__ import annotations
 
 import json
+from functools import cache
 from html import escape
+from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Response, current_app, has_app_context, request
+from flask import Response, current_app, has_app_context, render_template, request
+from markupsafe import Markup
 
 from graph.formats import GRAPH_TYPES, HTML, RESULT_TYPES, SPARQL_JSON, SPARQL_XML
 from graph.saved_queries import load_saved_queries
@@ -16,18 +19,18 @@ from graph.terms import compact, display
 from ontology import ID, PREFIXES
 from queries import QUERIES_DIR
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 80rem; color: #222; }
-textarea { width: 100%; height: 16rem; font-family: ui-monospace, monospace; font-size: 0.9rem; }
-table { border-collapse: collapse; margin-top: 1rem; }
-td, th { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-nav a { margin-right: 1rem; }
-.examples li { margin: 0.2rem 0; }
-.error { color: #a00; font-weight: bold; }
-pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }
-input { font-family: ui-monospace, monospace; min-width: 24rem; }
-"""
+#: The sections every page's header links to, in order: (path, label).
+NAV = (
+    ("/", "Query"),
+    ("/browse", "Browse"),
+    ("/queries", "Saved queries"),
+    ("/timeline", "Timeline"),
+    ("/sources", "Sources"),
+    ("/contradictions", "Contradictions"),
+    ("/ontology", "Ontology"),
+    ("/data", "Data"),
+)
+
 
 #: The query page's choice of result formats, HTML (a table) first.
 QUERY_PAGE_FORMATS = (HTML, *RESULT_TYPES, *GRAPH_TYPES)
@@ -45,15 +48,50 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def page(title: str, body: str, head: str = "") -> Response:
-    html = (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
-        f'<link rel=icon href="data:,"><style>{STYLE}</style>{head}</head>'
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+def render(template: str, title: str, status: int = 200, **view) -> Response:
+    """A page from its template (endpoint/templates/, autoescaped) in the site's layout:
+    `view` is the plain data the template shows."""
+    section = view.pop("section", None) or _section(request.path)
+    html = render_template(
+        template,
+        title=title,
+        nav=NAV,
+        section=section,
+        version=_version(),
+        query=view.pop("query", None),
+        alternates=view.pop("alternates", ()),
+        **view,
     )
-    response = Response(html, mimetype="text/html")
+    response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
+
+
+def page(title: str, body: str, head: str = "", status: int = 200) -> Response:
+    """A page whose body is HTML made by the caller (escaped there), in the site's layout."""
+    return render("base.html", title, status, body=Markup(body), head=Markup(head))
+
+
+def _section(path: str) -> str | None:
+    """The header's section a path belongs to."""
+    for href, _ in reversed(NAV):
+        if href != "/" and (path == href or path.startswith(href + "/")):
+            return href
+    if path.startswith(("/page/", "/id/", "/explain")):
+        return "/browse"
+    if path.startswith(("/dumps", "/api/openapi")):
+        return "/data"
+    if path.startswith("/source/"):
+        return "/sources"
+    return "/" if path in ("/", "/sparql") else None
+
+
+@cache
+def _version() -> str:
+    try:
+        return version("alliance-kg")
+    except PackageNotFoundError:
+        return "dev"
 
 
 def query_page() -> Response:
@@ -72,7 +110,10 @@ def query_page() -> Response:
     initial = initial.replace("<", "\\u003c")
     body = f"""
 <p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology
-and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narrows them).</p>
+and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narrows them); the
+prefixes <code>akg:</code>, <code>id:</code>, <code>rdfs:</code> and the rest need no PREFIX
+line. Updates (INSERT, DELETE) need the server's write token: add the request header
+<code>Authorization: Bearer TOKEN</code> in the editor's settings (the gear).</p>
 <div id=yasgui></div>
 <noscript>
 <form method=get action="/sparql">

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -121,7 +122,7 @@ def test_a_saved_query_page_runs_with_a_form_and_opens_in_the_editor(page, serve
     assert "1960" in page.inner_text("table")  # the defaults: when the treaty was signed
     page.fill("input[name=s]", "id:Nippon_Steel_acquisition_of_US_Steel")
     page.fill("input[name=p]", "akg:acquirer")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     assert "id:Nippon_Steel" in page.inner_text("table")
     page.click("a.open-in-editor")
@@ -244,4 +245,122 @@ def test_a_page_on_another_origin_pages_revalidates_and_downloads(browser, serve
     # browser refuses to send the update with its token.
     assert seen["write"] == "refused"
     assert all(url.startswith((server.url, other_origin)) for url in requested)
+    assert errors == []
+
+
+#: Where the run saves a screenshot of each page type, for a person to look at.
+SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+
+#: Every section the header links to, with a text its page shows.
+SECTIONS = {
+    "Query": "SPARQL endpoint",
+    "Browse": "Classes",
+    "Saved queries": "alliance-members",
+    "Timeline": "Timeline",
+    "Sources": "The strategic alliance relationship",
+    "Contradictions": "Contradictions",
+    "Ontology": "ontology",
+    "Data": "Dumps",
+}
+
+
+def test_navigation_from_the_home_page_reaches_every_section(page, server):
+    page.goto(server.url + "/")
+    for section, shown in SECTIONS.items():
+        page.goto(server.url + "/")
+        page.click(f"header.site nav a:text-is('{section}')")
+        page.wait_for_load_state()
+        assert shown in page.inner_text("main"), section
+        assert page.inner_text("header.site nav [aria-current=page]") == section
+    assert page.errors == []
+
+
+def test_browse_leads_from_a_class_to_its_instances_and_their_pages(page, server):
+    page.goto(server.url + "/browse")
+    page.click("a[href^='/browse/class'][href$='SovereignState']")
+    page.wait_for_load_state()
+    assert "Japan" in page.inner_text("main")
+    page.click("main ul a:text-is('Japan')")
+    page.wait_for_load_state()
+    assert page.url == server.url + "/id/Japan" or page.url.endswith("/page/id/Japan")
+    assert page.errors == []
+
+
+def test_search_finds_kishida_and_the_toyota_sentence(page, server):
+    page.goto(server.url + "/timeline")
+    page.fill("header.site input[name=q]", "kishida")
+    page.press("header.site input[name=q]", "Enter")
+    page.wait_for_load_state()
+    first = page.locator("main ul.results li a").first
+    assert first.inner_text() == "Kishida Fumio"
+    page.fill("header.site input[name=q]", "Toyota")
+    page.press("header.site input[name=q]", "Enter")
+    page.wait_for_load_state()
+    sentences = page.inner_text("main blockquote")
+    assert "visit a Toyota Motor Corp factory" in sentences
+    assert page.inner_text("main blockquote mark") == "Toyota"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/page/id/Japan", "/", "/browse", "/sources", "/search?q=alliance", "/queries"]
+)
+def test_a_phone_sized_viewport_has_no_horizontal_scroll(browser, server, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(server.url + path)
+    phone.wait_for_load_state("networkidle")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+
+
+def test_error_pages_are_in_the_layout_with_a_way_back(page, server):
+    page.on("response", lambda r: None)
+    missing = page.goto(server.url + "/page/id/No_such_entity")
+    assert missing.status == 404
+    assert page.inner_text("header.site a.brand") == "alliance-kg"
+    bad = page.goto(server.url + "/sparql?query=SELECT%20%3Fs%20WHERE%20%7B")
+    assert bad.status == 400
+    assert "syntax error" in page.inner_text("main p.error")
+    page.click("text=Edit the query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert page.evaluate("allianceKgYasgui.getTab().getQuery()") == "SELECT ?s WHERE {"
+    page.errors.clear()  # the two error statuses were the point
+
+
+PAGE_TYPES = {
+    "query": "/",
+    "results": "/sparql?format=html&query=SELECT%20*%20WHERE%20%7B%20%3Fs%20a%20akg%3ASovereignState%20%7D",
+    "entity": "/page/id/Japan",
+    "browse": "/browse",
+    "class": "/browse/class?iri=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23SovereignState",
+    "property": "/browse/property?iri=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23alliedWith",
+    "entities": "/entities",
+    "sources": "/sources",
+    "search": "/search?q=kishida",
+    "saved-queries": "/queries",
+    "saved-query": "/queries/fact-source",
+    "timeline": "/timeline",
+    "ontology": "/ontology",
+    "contradictions": "/contradictions",
+    "explain": "/explain?s=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FJapan&p=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23trilateralPartnerOf&o=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FPhilippines",
+    "data": "/data",
+}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots_of_every_page_type(browser, server, width):
+    """Saved under test-output/screenshots/, desktop and phone; each page loads cleanly."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    shot = context.new_page()
+    errors = []
+    shot.on("pageerror", lambda e: errors.append(str(e)))
+    shot.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    for name, path in PAGE_TYPES.items():
+        shot.goto(server.url + path)
+        shot.wait_for_load_state("networkidle")
+        shot.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    context.close()
     assert errors == []

@@ -38,8 +38,8 @@ def reset(server) -> None:
         "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
         'FILTER(STRSTARTS(STR(?g), "https://w3id.org/alliance-kg/") || STRSTARTS(STR(?g), "urn:")) }'
     )
-    for row in list(rows):
-        remote.remove_graph(row["g"])
+    for graph in {row["g"] for row in rows} | set(remote.graph_nodes()):  # empty graphs too
+        remote.remove_graph(graph)
     remote.remove_graph(VERSION_GRAPH)
     remote.close()
 

@@ -1,0 +1,428 @@
+"""Pages for finding one's way around the graph: browse by class and property, the entities
+A to Z, the sources with their claims in article order, search, the saved queries and the data.
+
+Each view builds plain data (a view model: lists of dicts of strings and numbers) from a few
+SPARQL queries, the labels of every term it shows fetched with it, and a template renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from endpoint.errors import HTTPError
+from endpoint.pages import entity_space, local_href, render
+from endpoint.protocol import answer_cache, store
+from graph.saved_queries import load_saved_queries
+from graph.sources import DEFAULT_SOURCES_DIR
+from graph.terms import compact
+from ontology import AKG, CLAIM
+from queries import QUERIES_DIR
+
+bp = Blueprint("browse", __name__)
+
+#: Rows on a page of instances, uses or entities.
+PAGE_SIZE = 50
+#: Entities on the A-Z page before it shows one letter at a time.
+ALL_AT_ONCE = 400
+#: Results a search shows of each kind.
+SEARCH_LIMIT = 25
+
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def labelled(term: str, label: str = "?l") -> str:
+    """The pattern binding `label` to an English (or untagged) label of `term`, if it has one:
+    with SAMPLE() and GROUP BY, one row per term."""
+    return (
+        f"OPTIONAL {{ {term} <{LABEL}> {label} "
+        f"FILTER(LANGMATCHES(LANG({label}), 'en') || LANG({label}) = '') }}"
+    )
+
+
+def _rows(sparql: str) -> list[ox.QuerySolution]:
+    return list(store().query(sparql, view="all"))
+
+
+def _term(term) -> dict:
+    """A term for a template: its label (or compact form), compact form, and link."""
+    if isinstance(term, ox.NamedNode):
+        short = compact(term)
+        if short.startswith("<") and term.value.startswith(CLAIM):
+            short = "claim " + term.value.rsplit("/", 1)[-1]  # no prefix names the claims
+        return {"text": short, "compact": short, "href": href_of(term)}
+    return {"text": term.value if isinstance(term, ox.Literal) else str(term), "href": None}
+
+
+def _shown(term, label) -> dict:
+    shown = _term(term)
+    if label is not None:
+        shown["text"] = label.value
+    return shown
+
+
+def href_of(term: ox.NamedNode) -> str:
+    """Where a term is shown on this server: the ontology's terms on the ontology page, the
+    graph's own IRIs on their pages, anything else as itself."""
+    if term.value.startswith(AKG):
+        return "/ontology#" + term.value[len(AKG) :]
+    return local_href(term)
+
+
+def _iri_argument() -> ox.NamedNode:
+    iri = request.args.get("iri", "")
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise HTTPError(400, f"iri must be an absolute IRI, got {iri!r}") from None
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise HTTPError(400, f"page must be a whole number from 1, got {value!r}")
+    return int(value)
+
+
+def _pager(page: int, total: int, **params) -> dict:
+    last = max(1, -(-total // PAGE_SIZE))
+
+    def link(number: int) -> str:
+        return "?" + urlencode({**params, "page": number})
+
+    return {
+        "page": page,
+        "last": last,
+        "total": total,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < last else None,
+    }
+
+
+@bp.route("/browse")
+def browse() -> Response:
+    """The classes with their instance counts and the properties with their uses."""
+    classes = _rows(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) (SAMPLE(?l) AS ?label) WHERE { ?s a ?c "
+        + labelled("?c")
+        + " } GROUP BY ?c ORDER BY DESC(?n) ?c"
+    )
+    properties = _rows(
+        "SELECT ?p (COUNT(*) AS ?n) (SAMPLE(?l) AS ?label) WHERE { ?s ?p ?o "
+        + labelled("?p")
+        + " } GROUP BY ?p ORDER BY DESC(?n) ?p"
+    )
+    view = {
+        "classes": [
+            {
+                **_shown(row["c"], row["label"]),
+                "count": int(row["n"].value),
+                "instances": "/browse/class?" + urlencode({"iri": row["c"].value}),
+            }
+            for row in classes
+            if isinstance(row["c"], ox.NamedNode)
+        ],
+        "properties": [
+            {
+                **_shown(row["p"], row["label"]),
+                "count": int(row["n"].value),
+                "uses": "/browse/property?" + urlencode({"iri": row["p"].value}),
+            }
+            for row in properties
+        ],
+    }
+    return render("browse.html", "Browse the graph", **view)
+
+
+@bp.route("/browse/class")
+def class_instances() -> Response:
+    """A class's instances with their labels, a page at a time."""
+    cls, page = _iri_argument(), _page_number()
+    total = int(_rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}")[0]["n"].value)
+    rows = _rows(
+        f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s a {cls} "
+        + labelled("?s")
+        + " } GROUP BY ?s ORDER BY LCASE(COALESCE(STR(?label), STR(?s))) "
+        f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
+    )
+    label = _label_of(cls)
+    view = {
+        "cls": _shown(cls, label),
+        "instances": [_shown(row["s"], row["label"]) for row in rows],
+        "pager": _pager(page, total, iri=cls.value),
+    }
+    return render("class.html", f"Instances of {label.value if label else compact(cls)}", **view)
+
+
+@bp.route("/browse/property")
+def property_uses() -> Response:
+    """A property's uses (subject, value) with labels, a page at a time."""
+    prop, page = _iri_argument(), _page_number()
+    total = int(_rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {prop} ?o }}")[0]["n"].value)
+    rows = _rows(
+        f"SELECT ?s ?o (SAMPLE(?ls) AS ?slabel) (SAMPLE(?lo) AS ?olabel) WHERE {{ ?s {prop} ?o "
+        + labelled("?s", "?ls")
+        + labelled("?o", "?lo")
+        + " } GROUP BY ?s ?o ORDER BY LCASE(COALESCE(STR(?slabel), STR(?s))) ?o "
+        f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
+    )
+    label = _label_of(prop)
+    view = {
+        "prop": _shown(prop, label),
+        "uses": [
+            {"subject": _shown(r["s"], r["slabel"]), "value": _shown(r["o"], r["olabel"])}
+            for r in rows
+        ],
+        "pager": _pager(page, total, iri=prop.value),
+    }
+    return render("property.html", f"Uses of {label.value if label else compact(prop)}", **view)
+
+
+def _label_of(term: ox.NamedNode) -> ox.Literal | None:
+    rows = _rows(f"SELECT ?l WHERE {{ {labelled(str(term))} }} LIMIT 1")
+    return rows[0]["l"] if rows and rows[0]["l"] is not None else None
+
+
+@bp.route("/entities")
+def entities() -> Response:
+    """The graph's own entities A to Z, by label; one letter at a time when there are many."""
+    rows = _rows(
+        f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s <{LABEL}> ?l "
+        f'FILTER(STRSTARTS(STR(?s), "{entity_space()}")) '
+        "FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') } GROUP BY ?s"
+    )
+    by_letter: dict[str, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: r["label"].value.casefold()):
+        letter = _letter(row["label"].value)
+        by_letter.setdefault(letter, []).append(_shown(row["s"], row["label"]))
+    letters = sorted(by_letter, key=lambda x: (x == "#", x))
+    chosen = request.args.get("letter")
+    if chosen is None and len(rows) > ALL_AT_ONCE and letters:
+        chosen = letters[0]
+    if chosen is not None and chosen not in by_letter:
+        raise HTTPError(404, f"no entity's label starts with {chosen!r}")
+    shown = [(chosen, by_letter[chosen])] if chosen else [(x, by_letter[x]) for x in letters]
+    view = {"letters": letters, "chosen": chosen, "groups": shown, "total": len(rows)}
+    return render("entities.html", "Entities A to Z", section="/browse", **view)
+
+
+def _letter(label: str) -> str:
+    first = label[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+@bp.route("/sources")
+def sources() -> Response:
+    """The sources, each with its claims in the order of its text: the claim's quote in its
+    paragraph, its modality, who it is attributed to and the entities it names."""
+    documents = _rows(
+        "SELECT ?src (SAMPLE(?t) AS ?title) (SAMPLE(?f) AS ?file) (SAMPLE(?pl) AS ?publisher) "
+        "WHERE { ?src a akg:SourceDocument OPTIONAL { ?src dcterms:title ?t } "
+        "OPTIONAL { ?src akg:textFile ?f } "
+        f"OPTIONAL {{ ?src dcterms:publisher ?pub . ?pub <{LABEL}> ?pl }} }} GROUP BY ?src"
+    )
+    claims = _rows(
+        "SELECT ?src ?claim ?quote (SAMPLE(?m) AS ?modality) (SAMPLE(?wl) AS ?who) WHERE { "
+        "?claim akg:source ?src ; akg:quote ?quote . OPTIONAL { ?claim akg:modality ?m } "
+        f"OPTIONAL {{ ?claim akg:attributedTo ?w . ?w <{LABEL}> ?wl }} }} "
+        "GROUP BY ?src ?claim ?quote"
+    )
+    named = _rows(
+        f"SELECT DISTINCT ?claim ?e (SAMPLE(?l) AS ?label) WHERE {{ ?claim akg:source ?src . "
+        "GRAPH ?claim { { ?e ?p ?o } UNION { ?s ?p ?e } } "
+        f'FILTER(isIRI(?e) && STRSTARTS(STR(?e), "{entity_space()}")) '
+        + labelled("?e")
+        + " } GROUP BY ?claim ?e ORDER BY ?label"
+    )
+    entities: dict[ox.NamedNode, list[dict]] = {}
+    for row in named:
+        entities.setdefault(row["claim"], []).append(_shown(row["e"], row["label"]))
+    view = []
+    for doc in sorted(documents, key=lambda d: str(d["title"] or d["src"])):
+        text = _text_of(doc["file"])
+        own = [c for c in claims if c["src"] == doc["src"]]
+        own.sort(key=lambda c: _position(text, c["quote"].value))
+        view.append(
+            {
+                "source": _shown(doc["src"], doc["title"]),
+                "publisher": doc["publisher"].value if doc["publisher"] else None,
+                "claims": [
+                    {
+                        "claim": _term(c["claim"]),
+                        "context": _in_context(text, c["quote"].value),
+                        "modality": compact(c["modality"]) if c["modality"] else None,
+                        "who": c["who"].value if c["who"] else None,
+                        "entities": entities.get(c["claim"], []),
+                    }
+                    for c in own
+                ],
+            }
+        )
+    return render("sources.html", "Sources", documents=view)
+
+
+def _text_of(file: ox.Literal | None) -> str:
+    """A source's text, from the project's sources folder (empty if it is not there)."""
+    if file is None:
+        return ""
+    path = DEFAULT_SOURCES_DIR / file.value
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _position(text: str, quote: str) -> int:
+    found = text.find(quote)
+    return found if found >= 0 else len(text)
+
+
+@dataclass
+class Context:
+    before: str
+    quote: str
+    after: str
+
+
+def _in_context(text: str, quote: str) -> Context:
+    """The quote within its paragraph of the source's text (the quote alone if not found)."""
+    at = text.find(quote)
+    if at < 0:
+        return Context("", quote, "")
+    start = text.rfind("\n\n", 0, at)
+    end = text.find("\n\n", at + len(quote))
+    start = 0 if start < 0 else start + 2
+    end = len(text) if end < 0 else end
+    return Context(text[start:at], quote, text[at + len(quote) : end])
+
+
+# ------------------------------------------------------------------------------------ search
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Labels of every resource and the quotes of every claim, folded to lower case, for one
+    dataset version; built at the first search after a write."""
+
+    version: str
+    labels: list[tuple[str, ox.NamedNode, str]]  # (folded, resource, label)
+    quotes: list[tuple[str, ox.NamedNode, str]]  # (folded, claim, quote)
+
+
+def search_index() -> SearchIndex:
+    version = answer_cache().version
+    held = current_app.extensions.get("alliance_kg_search_index")
+    if held is not None and held.version == version:
+        return held
+    labels = [
+        (row["l"].value.casefold(), row["s"], row["l"].value)
+        for row in _rows(f"SELECT DISTINCT ?s ?l WHERE {{ ?s <{LABEL}> ?l FILTER(isIRI(?s)) }}")
+    ]
+    quotes = [
+        (row["q"].value.casefold(), row["c"], row["q"].value)
+        for row in _rows("SELECT DISTINCT ?c ?q WHERE { ?c akg:quote ?q }")
+    ]
+    index = SearchIndex(version, labels, quotes)
+    current_app.extensions["alliance_kg_search_index"] = index
+    return index
+
+
+def rank(folded: str, words: list[str], phrase: str) -> int | None:
+    """How well a text matches: the whole phrase exactly, at the start, at a word's start, or
+    inside; else every word somewhere. None if it does not match."""
+    if folded == phrase:
+        return 0
+    if folded.startswith(phrase):
+        return 1
+    if re.search(r"\b" + re.escape(phrase), folded):
+        return 2
+    if phrase in folded:
+        return 3
+    if all(word in folded for word in words):
+        return 4
+    return None
+
+
+def search_results(text: str) -> tuple[list[dict], list[dict]]:
+    """(entities, sentences) matching `text`, best first."""
+    phrase = " ".join(text.casefold().split())
+    words = phrase.split()
+    if not words:
+        return [], []
+    index = search_index()
+    found: dict[ox.NamedNode, tuple[int, int, str]] = {}
+    for folded, resource, label in index.labels:
+        score = rank(folded, words, phrase)
+        if score is not None:
+            key = (score, len(label), label)
+            if resource not in found or key < found[resource]:
+                found[resource] = key
+    entities = [
+        {**_shown(resource, ox.Literal(key[2])), "iri": resource.value}
+        for resource, key in sorted(found.items(), key=lambda item: item[1])[:SEARCH_LIMIT]
+    ]
+    sentences = []
+    for folded, claim, quote in index.quotes:
+        score = rank(folded, words, phrase)
+        if score is not None:
+            sentences.append((min(score, 3), quote, claim))
+    sentences.sort(key=lambda item: (item[0], item[1]))
+    shown = [
+        {"claim": _term(claim), "parts": _highlighted(quote, words)}
+        for _, quote, claim in sentences[:SEARCH_LIMIT]
+    ]
+    return entities, shown
+
+
+def _highlighted(text: str, words: list[str]) -> list[tuple[str, bool]]:
+    """The text in pieces, each marked whether it is one of the words searched for."""
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
+    pieces, at = [], 0
+    for match in pattern.finditer(text):
+        pieces += [(text[at : match.start()], False), (match.group(), True)]
+        at = match.end()
+    return [*pieces, (text[at:], False)]
+
+
+@bp.route("/search")
+def search() -> Response:
+    """Entities by label and the sources' sentences by text."""
+    text = request.args.get("q", "").strip()
+    entities, sentences = search_results(text) if text else ([], [])
+    title = f"Search: {text}" if text else "Search"
+    view = {"text": text, "entities": entities, "sentences": sentences}
+    return render("search.html", title, query=text, **view)
+
+
+# ------------------------------------------------------------------------------------ indexes
+
+
+@bp.route("/queries")
+def saved_queries() -> Response:
+    """The saved queries: each one's question, parameters and tags."""
+    listed = [
+        {
+            "name": saved.name,
+            "summary": saved.summary,
+            "description": saved.description,
+            "tags": list(saved.tags),
+            "parameters": [info.summary() for info in saved.parameter_info()],
+        }
+        for saved in load_saved_queries(QUERIES_DIR).values()
+    ]
+    alternates = [{"href": "/api/queries", "type": "application/json", "title": "JSON"}]
+    return render("queries.html", "Saved queries", queries=listed, alternates=alternates)
+
+
+@bp.route("/data")
+def data() -> Response:
+    """Everything there is to download or to point a client at."""
+    dumps = [
+        {"selection": selection, "files": [f"/dumps/{selection}.{ext}" for ext in DUMP_FORMATS]}
+        for selection in ("all", "asserted", "inferred", "ontology")
+    ]
+    return render("data.html", "Data", dumps=dumps)
+
+
+DUMP_FORMATS = ("nq", "trig", "ttl", "jsonld", "nq.gz")
