@@ -17,7 +17,7 @@ from endpoint.protocol import settings, store
 from graph.export import export
 from graph.formats import GRAPH_TYPES, HTML, JSON_LD, TURTLE, by_name, named
 from graph.jsonld_context import jsonld_context
-from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
+from ontology import AKG, ONTOLOGY_FILE, ONTOLOGY_GRAPH, PREFIXES
 
 bp = Blueprint("dataset", __name__)
 
@@ -217,6 +217,8 @@ def ontology() -> Response:
     """The ontology IRI: its documentation for browsers, the OWL ontology in RDF otherwise."""
     media = negotiate(request.headers.get("Accept"), (HTML, *GRAPH_TYPES), HTML) or HTML
     if media is HTML:
+        from endpoint.ontology_page import ontology_page
+
         return ontology_page()
     quads = store().raw.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_GRAPH))
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
@@ -224,33 +226,6 @@ def ontology() -> Response:
     prefixes = PREFIXES if media.name == "ttl" else None
     ox.serialize(triples, buffer, media.rdf, prefixes=prefixes)
     return Response(buffer.getvalue(), mimetype=media.mime)
-
-
-def ontology_page() -> Response:
-    """Documentation generated from the ontology: each class and property with its definition."""
-    rows = store().query(f"""
-        SELECT ?term ?kind ?label ?comment WHERE {{
-          GRAPH <{ONTOLOGY_GRAPH}> {{
-            ?term a ?kind ; rdfs:label ?label ; rdfs:comment ?comment .
-            VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
-            FILTER STRSTARTS(STR(?term), "{AKG}")
-          }}
-        }} ORDER BY ?kind ?label""")
-    sections: dict[str, list[str]] = {}
-    for row in rows:
-        name = row["term"].value[len(AKG) :]
-        kind = row["kind"].value.rsplit("#", 1)[1]
-        sections.setdefault(kind, []).append(
-            f'<dt id="{escape(name)}"><code>akg:{escape(name)}</code> '
-            f"{escape(row['label'].value)}</dt><dd>{escape(row['comment'].value)}</dd>"
-        )
-    body = (
-        f'<p><code>{escape(ONTOLOGY_IRI)}</code> · <a href="/ontology.ttl">Turtle</a> · '
-        '<a href="/ontology/context.jsonld">JSON-LD context</a></p>'
-    )
-    for kind in ("Class", "ObjectProperty", "DatatypeProperty"):
-        body += f"<h2>{kind}</h2><dl>{''.join(sections.get(kind, []))}</dl>"
-    return page("alliance-kg ontology", body)
 
 
 @bp.route("/ontology.ttl")

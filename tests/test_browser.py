@@ -315,6 +315,19 @@ def test_a_phone_sized_viewport_has_no_horizontal_scroll(browser, server, path):
     assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
 
 
+def test_the_ontology_page_documents_alliedwith_and_the_class_hierarchy(page, server):
+    page.goto(server.url + "/ontology")
+    entry = page.locator("section#alliedWith")
+    assert entry.locator("dd.characteristics").inner_text() == "symmetric, irreflexive"
+    assert entry.locator("dd.domain").inner_text() == "akg:Actor"
+    entry.locator("dd.domain a").click()  # a link between terms, on the page itself
+    assert page.url.endswith("/ontology#Actor")
+    assert "akg:SovereignState" in page.locator("section#Actor").inner_text()
+    page.click("nav.toc a[href='#namespaces']")
+    assert "https://w3id.org/alliance-kg/ontology#" in page.inner_text("#namespaces + table")
+    assert page.errors == []
+
+
 def test_error_pages_are_in_the_layout_with_a_way_back(page, server):
     page.on("response", lambda r: None)
     missing = page.goto(server.url + "/page/id/No_such_entity")
