@@ -142,6 +142,7 @@ def create_app(config: dict | None = None) -> Flask:
         browse,
         dataset,
         errors,
+        explain_page,
         linked_data,
         protocol,
         saved_queries_api,
@@ -170,6 +171,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dataset.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(explain_page.bp)
     # Queries (by GET or POST), the commonest requests, skip Flask's request machinery.
     app.wsgi_app = QueryPath(app)
     return app

@@ -48,7 +48,7 @@ def _rows(sparql: str) -> list[ox.QuerySolution]:
     return list(store().query(sparql, view="all"))
 
 
-def _term(term) -> dict:
+def shown_term(term) -> dict:
     """A term for a template: its label (or compact form), compact form, and link."""
     if isinstance(term, ox.NamedNode):
         short = compact(term)
@@ -59,7 +59,7 @@ def _term(term) -> dict:
 
 
 def _shown(term, label) -> dict:
-    shown = _term(term)
+    shown = shown_term(term)
     if label is not None:
         shown["text"] = label.value
     return shown
@@ -252,7 +252,7 @@ def sources() -> Response:
                 "publisher": doc["publisher"].value if doc["publisher"] else None,
                 "claims": [
                     {
-                        "claim": _term(c["claim"]),
+                        "claim": shown_term(c["claim"]),
                         "context": _in_context(text, c["quote"].value),
                         "modality": compact(c["modality"]) if c["modality"] else None,
                         "who": c["who"].value if c["who"] else None,
@@ -369,7 +369,7 @@ def search_results(text: str) -> tuple[list[dict], list[dict]]:
             sentences.append((min(score, 3), quote, claim))
     sentences.sort(key=lambda item: (item[0], item[1]))
     shown = [
-        {"claim": _term(claim), "parts": _highlighted(quote, words)}
+        {"claim": shown_term(claim), "parts": _highlighted(quote, words)}
         for _, quote, claim in sentences[:SEARCH_LIMIT]
     ]
     return entities, shown

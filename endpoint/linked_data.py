@@ -315,8 +315,12 @@ def explanation() -> Response:
         )
     proof = explain_triple(store(), *terms)
     media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
+    if request.args.get("format") in ("json", "html"):
+        media = JSON if request.args["format"] == "json" else HTML
     if media is HTML:
-        return page("Why " + proof.triple_text(), f"<pre>{escape(proof.to_text())}</pre>")
+        from endpoint.explain_page import explanation_page
+
+        return explanation_page(proof)
     return Response(
         json.dumps(proof.to_json(), ensure_ascii=False, indent=2), mimetype="application/json"
     )

@@ -328,6 +328,22 @@ def test_the_ontology_page_documents_alliedwith_and_the_class_hierarchy(page, se
     assert page.errors == []
 
 
+def test_the_explain_page_shows_the_proof_as_a_tree_with_its_quote(page, server):
+    page.goto(server.url + PAGE_TYPES["explain"])
+    root = page.locator("ul.proof > li.step")
+    assert root.locator("> .triple").inner_text() == (
+        "id:Japan akg:trilateralPartnerOf id:Philippines"
+    )
+    assert root.locator("> .how a.rule").inner_text() == "prp-symp"
+    quotes = page.locator("ul.proof blockquote")
+    assert quotes.count() == 1  # the summit's sentence, once, however many facts rest on it
+    assert "first trilateral summit" in quotes.inner_text()
+    page.click("a.rule:text-is('trilateral-partner-of')")
+    assert page.url.endswith("/rules#trilateral-partner-of")
+    assert "TrilateralSummit" in page.inner_text("section#trilateral-partner-of pre")
+    assert page.errors == []
+
+
 def test_error_pages_are_in_the_layout_with_a_way_back(page, server):
     page.on("response", lambda r: None)
     missing = page.goto(server.url + "/page/id/No_such_entity")
@@ -359,6 +375,7 @@ PAGE_TYPES = {
     "contradictions": "/contradictions",
     "explain": "/explain?s=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FJapan&p=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23trilateralPartnerOf&o=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FPhilippines",
     "data": "/data",
+    "rules": "/rules",
 }
 
 
