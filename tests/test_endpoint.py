@@ -654,7 +654,9 @@ def test_explain_route_json_and_html(server):
     }
     data = server.get("/explain", params=params).json()
     assert data["status"] == "inferred"
-    assert "by rule" in server.get("/explain", params=params, headers={"Accept": "text/html"}).text
+    html = server.get("/explain", params=params, headers={"Accept": "text/html"}).text
+    assert 'inferred by <a class="rule" href="/rules#' in html
+    assert server.get("/explain", params={**params, "format": "json"}).json() == data
     assert server.get("/explain", params={"s": "x"}).status_code == 400
 
 
