@@ -20,7 +20,7 @@ from endpoint.protocol import answer_cache, store
 from graph.saved_queries import load_saved_queries
 from graph.sources import DEFAULT_SOURCES_DIR
 from graph.terms import compact
-from ontology import AKG, CLAIM
+from ontology import CLAIM
 from queries import QUERIES_DIR
 
 bp = Blueprint("browse", __name__)
@@ -66,10 +66,7 @@ def _shown(term, label) -> dict:
 
 
 def href_of(term: ox.NamedNode) -> str:
-    """Where a term is shown on this server: the ontology's terms on the ontology page, the
-    graph's own IRIs on their pages, anything else as itself."""
-    if term.value.startswith(AKG):
-        return "/ontology#" + term.value[len(AKG) :]
+    """Where a term is shown on this server (see pages.local_href)."""
     return local_href(term)
 
 

@@ -33,7 +33,7 @@ from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
 from graph.formats import GRAPH_TYPES, HTML, JSON, named
 from graph.results import write_triples
-from graph.terms import compact, display, parse_term
+from graph.terms import compact, parse_term
 from ontology import AKG, CLAIM, INFERRED_GRAPH, PREFIXES
 
 bp = Blueprint("linked_data", __name__)
@@ -190,13 +190,13 @@ def html_page(kind: str, name: str) -> Response:
             + "</table>"
         )
     edges = [
-        Edge(label_of(p) or compact(p), label_of(o) or display(o), local_page(o), True,
-             all(g == inferred for g in graphs))
+        Edge(label_of(p) or compact(p), label_of(o) or shown_term(o)["text"], local_page(o),
+             True, all(g == inferred for g in graphs))
         for (p, o), graphs in outgoing.items()
         if p not in (TYPE, LABEL) and isinstance(o, ox.NamedNode)
     ] + [
-        Edge(label_of(p) or compact(p), label_of(s) or compact(s), local_page(s), False,
-             all(g == inferred for g in graphs))
+        Edge(label_of(p) or compact(p), label_of(s) or shown_term(s)["text"], local_page(s),
+             False, all(g == inferred for g in graphs))
         for (p, s), graphs in incoming.items()
         if isinstance(s, ox.NamedNode)
     ]  # fmt: skip
@@ -254,6 +254,12 @@ def _quotes(
 def _value(subject: ox.NamedNode, predicate: ox.NamedNode):
     quad = next(store().raw.quads_for_pattern(subject, predicate, None, None), None)
     return quad.object if quad is not None else None
+
+
+def shown_term(term) -> dict:
+    from endpoint.browse import shown_term as shown
+
+    return shown(term)
 
 
 @bp.route("/timeline")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from graph.formats import GRAPH_TYPES, HTML, RESULT_TYPES, SPARQL_JSON, SPARQL_XML
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
-from ontology import ID, PREFIXES
+from ontology import AKG, ID, PREFIXES
 from queries import QUERIES_DIR
 
 #: The sections every page's header links to, in order: (path, label).
@@ -230,7 +230,10 @@ def local_page(term) -> str | None:
 
 
 def local_href(term: ox.NamedNode) -> str:
-    """The link for an IRI: its page on this server if it is the graph's own, else itself."""
+    """The link for an IRI: its page on this server if it is the graph's own, the ontology's
+    terms their entry on the ontology page, else the IRI itself."""
+    if term.value.startswith(AKG):
+        return "/ontology#" + term.value[len(AKG) :]
     return local_page(term) or term.value
 
 

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 900, 560
-RADIUS_X, RADIUS_Y = 320, 210
-MAX_NEIGHBOURS = 18
+#: The neighbourhood picture: incoming links in a column on the left, outgoing on the right,
+#: one row each, so that no two labels can overlap; long labels are shortened, with the whole
+#: text on hover (<title>).
+PICTURE_WIDTH = 680
+ROW = 40
+LEFT_X, RIGHT_X, CENTRE_X = 170, PICTURE_WIDTH - 170, PICTURE_WIDTH / 2
+CENTRE_HALF_WIDTH = 92
+MAX_PER_SIDE = 12
+MAX_NEIGHBOURS = 2 * MAX_PER_SIDE
 
 
 @dataclass(frozen=True)
@@ -25,60 +32,60 @@ class Edge:
 
 
 def neighbourhood_svg(centre: str, edges: list[Edge]) -> str:
-    """The centre in the middle, its neighbours on a circle, one arrow per link (dashed when
-    inferred). Past MAX_NEIGHBOURS neighbours, the picture says how many it leaves out."""
-    neighbours = list(dict.fromkeys((e.neighbour, e.href) for e in edges))
-    shown = neighbours[:MAX_NEIGHBOURS]
-    cx, cy = WIDTH / 2, HEIGHT / 2
-    places = {}
-    for i, key in enumerate(shown):
-        angle = 2 * math.pi * i / max(1, len(shown)) - math.pi / 2
-        places[key] = (cx + RADIUS_X * math.cos(angle), cy + RADIUS_Y * math.sin(angle))
+    """The centre in the middle, the resources that link to it on the left and those it links
+    to on the right, one arrow per link (dashed when inferred), each neighbour's links named
+    under it. Past MAX_PER_SIDE neighbours on a side, the picture says how many it leaves out."""
+    sides: dict[bool, dict[tuple, list[Edge]]] = {False: {}, True: {}}
+    for edge in edges:
+        sides[edge.outgoing].setdefault((edge.neighbour, edge.href), []).append(edge)
+    shown = {side: list(found.items())[:MAX_PER_SIDE] for side, found in sides.items()}
+    rows = max(1, len(shown[False]), len(shown[True]))
+    height = 40 + rows * ROW
+    cy = 20 + rows * ROW / 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class=neighbourhood role=img '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}">',
+        f'viewBox="0 0 {PICTURE_WIDTH} {height}" width="{PICTURE_WIDTH}" height="{height}">',
         f"<title>The neighbourhood of {escape(centre)} in the graph</title>",
         '<defs><marker id=arrow viewBox="0 0 10 10" refX=10 refY=5 markerWidth=7 markerHeight=7 '
         'orient=auto-start-reverse><path d="M0,0L10,5L0,10z" fill="#777"/></marker></defs>',
     ]
-    labels: dict[tuple, list[str]] = {}
-    for edge in edges:
-        key = (edge.neighbour, edge.href)
-        if key in places:
-            labels.setdefault(key, []).append(edge.label + (" (inferred)" if edge.inferred else ""))
-    for edge in edges:
-        key = (edge.neighbour, edge.href)
-        if key not in places:
-            continue
-        x, y = places[key]
-        start, end = ((cx, cy), (x, y)) if edge.outgoing else ((x, y), (cx, cy))
-        (x1, y1), (x2, y2) = _trim(start, end, 34)
-        dash = ' stroke-dasharray="5 4"' if edge.inferred else ""
-        parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#777"'
-            f'{dash} marker-end="url(#arrow)"><title>{escape(edge.label)}</title></line>'
-        )
-    for key, (x, y) in places.items():
-        name, href = key
-        text = _short(name)
-        caption = escape(", ".join(dict.fromkeys(labels.get(key, []))))
-        node = (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#4a7bb7"/>'
-            f'<text x="{x:.1f}" y="{y + 20:.1f}" text-anchor="middle" font-size="12">'
-            f"{escape(text)}</text>"
-            f'<text x="{x:.1f}" y="{y + 34:.1f}" text-anchor="middle" font-size="10" '
-            f'fill="#666">{escape(_short(caption, 40))}</text>'
-        )
-        parts.append(f'<a href="{escape(href)}">{node}</a>' if href else node)
+    for outgoing, items in shown.items():
+        top = cy - len(items) * ROW / 2 + ROW / 2
+        x = RIGHT_X if outgoing else LEFT_X
+        edge_x = CENTRE_X + (CENTRE_HALF_WIDTH if outgoing else -CENTRE_HALF_WIDTH)
+        for i, ((name, href), links) in enumerate(items):
+            y = top + i * ROW
+            inferred = all(e.inferred for e in links)
+            start, end = ((edge_x, cy), (x, y)) if outgoing else ((x, y), (edge_x, cy))
+            (x1, y1), (x2, y2) = _trim(start, end, 24)
+            caption = ", ".join(dict.fromkeys(e.label + (" (inferred)" if e.inferred else "")
+                                              for e in links))  # fmt: skip
+            dash = ' stroke-dasharray="5 4"' if inferred else ""
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#999"'
+                f'{dash} marker-end="url(#arrow)"><title>{escape(caption)}</title></line>'
+            )
+            anchor, text_x = ("start", x + 10) if outgoing else ("end", x - 10)
+            node = (
+                f"<title>{escape(name)}: {escape(caption)}</title>"
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#4a7bb7"/>'
+                f'<text x="{text_x:.1f}" y="{y - 2:.1f}" text-anchor="{anchor}" font-size="13">'
+                f"{escape(_short(name, 18))}</text>"
+                f'<text x="{text_x:.1f}" y="{y + 12:.1f}" text-anchor="{anchor}" font-size="10" '
+                f'fill="#666">{escape(_short(caption, 26))}</text>'
+            )
+            parts.append(f'<a href="{escape(href)}">{node}</a>' if href else f"<g>{node}</g>")
     parts.append(
-        f'<circle cx="{cx}" cy="{cy}" r="9" fill="#c0392b"/>'
-        f'<text x="{cx}" y="{cy - 16}" text-anchor="middle" font-size="14" font-weight="bold">'
-        f"{escape(_short(centre, 40))}</text>"
+        f'<rect x="{CENTRE_X - CENTRE_HALF_WIDTH}" y="{cy - 16}" width="{2 * CENTRE_HALF_WIDTH}" '
+        f'height="32" rx="16" fill="#c0392b"><title>{escape(centre)}</title></rect>'
+        f'<text x="{CENTRE_X}" y="{cy + 5}" text-anchor="middle" font-size="14" '
+        f'font-weight="bold" fill="#fff">{escape(_short(centre, 22))}</text>'
     )
-    if len(neighbours) > len(shown):
+    left_out = sum(len(found) for found in sides.values()) - sum(len(v) for v in shown.values())
+    if left_out:
         parts.append(
-            f'<text x="10" y="{HEIGHT - 10}" font-size="11" fill="#666">'
-            f"{len(neighbours) - len(shown)} more neighbours are listed in the tables</text>"
+            f'<text x="10" y="{height - 8}" font-size="11" fill="#666">'
+            f"{left_out} more neighbours are listed in the tables</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
