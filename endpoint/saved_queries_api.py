@@ -12,10 +12,20 @@ from flask import Blueprint, Response, current_app, request
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.openapi import openapi_document
-from endpoint.pages import page, results_table
+from endpoint.pages import page, render, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
 from graph.errors import AllianceKGError
-from graph.formats import CSV, HTML, JSON, RESULT_TYPES, ROWS, SPARQL_JSON, SPARQL_XML, TSV
+from graph.formats import (
+    CSV,
+    GRAPH_TYPES,
+    HTML,
+    JSON,
+    RESULT_TYPES,
+    ROWS,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+)
 from graph.saved_queries import find_saved_query, load_saved_queries
 from graph.sparql_text import query_form
 from graph.store import DATASET_VIEWS
@@ -79,7 +89,8 @@ def run_as(name: str, representation: str) -> Response:
 @bp.route("/api/queries/<name>")
 def run(name: str, representation: str | None = None) -> Response:
     saved = find_saved_query(QUERIES_DIR, name)
-    values = {k: v for k, v in request.args.items() if k not in RESERVED}
+    # An empty value is no value, as an HTML form sends a field left blank (the API page's).
+    values = {k: v for k, v in request.args.items() if k not in RESERVED and v.strip()}
     page_number = _page_number(saved)
     text = saved.prepare(values, page_number)
     view = request.args.get("dataset") or "all"
@@ -240,9 +251,66 @@ def enumerations(saved) -> dict[str, list[str]]:
     return found
 
 
-@bp.route("/api/openapi.json")
-def openapi() -> Response:
+def _document() -> dict:
     saved = load_saved_queries(QUERIES_DIR)
     values = {name: enumerations(query) for name, query in saved.items() if query.enumerate}
-    document = openapi_document(saved, request.host_url.rstrip("/"), values, MAX_PAGE)
-    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json")
+    return openapi_document(saved, request.host_url.rstrip("/"), values, MAX_PAGE)
+
+
+@bp.route("/api/openapi.json")
+def openapi() -> Response:
+    return Response(
+        json.dumps(_document(), ensure_ascii=False, indent=2), mimetype="application/json"
+    )
+
+
+@bp.route("/api")
+def api_page() -> Response:
+    """The OpenAPI document to read and to try, offline and without JavaScript: each operation
+    with its parameters (type, default, example, the values a parameter takes) and a form that
+    calls it, in the format chosen."""
+    document = _document()
+    operations = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            parameters = [
+                {
+                    "name": p["name"],
+                    "required": p.get("required", False),
+                    "type": p.get("schema", {}).get("type", ""),
+                    "default": p.get("schema", {}).get("default"),
+                    "example": p.get("example"),
+                    "choices": p.get("schema", {}).get("enum"),
+                    "description": p.get("description", ""),
+                }
+                for p in operation.get("parameters", [])
+            ]
+            offered = {
+                m for r in operation.get("responses", {}).values() for m in r.get("content", {})
+            }
+            # The `format` value that asks for each media type (rows for plain JSON rows).
+            by_mime = {t.mime: t.name for t in (*RESULT_TYPES, *GRAPH_TYPES)}
+            by_mime["application/json"] = "rows"
+            media = [(m, by_mime[m]) for m in sorted(offered) if m in by_mime]
+            operations.append(
+                {
+                    "id": operation.get("operationId", path),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                    "media": media,
+                    "has_format": any(p["name"] == "format" for p in parameters),
+                }
+            )
+    info = document["info"]
+    alternates = [{"href": "/api/openapi.json", "type": "application/json", "title": "OpenAPI"}]
+    return render(
+        "api.html",
+        info["title"],
+        info=info,
+        operations=operations,
+        alternates=alternates,
+        section="/data",
+    )

@@ -344,6 +344,21 @@ def test_the_explain_page_shows_the_proof_as_a_tree_with_its_quote(page, server)
     assert page.errors == []
 
 
+def test_the_api_page_reads_the_openapi_document_and_tries_an_operation(page, server):
+    page.goto(server.url + "/data")
+    page.click("text=The saved-queries API")
+    operation = page.locator("section#factSource")
+    assert "For a given fact, which sentence" in operation.inner_text()
+    operation.locator("input[name=s]").fill("id:Kishida_visit_to_the_Toyota_factory")
+    operation.locator("input[name=p]").fill("akg:site")
+    operation.locator("select[name=format]").select_option("csv")
+    with page.expect_download() as download:
+        operation.locator("button[type=submit]").click()
+    answer = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Toyota Motor Corp factory" in answer
+    assert page.errors == []
+
+
 def test_error_pages_are_in_the_layout_with_a_way_back(page, server):
     page.on("response", lambda r: None)
     missing = page.goto(server.url + "/page/id/No_such_entity")
@@ -376,6 +391,7 @@ PAGE_TYPES = {
     "explain": "/explain?s=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FJapan&p=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23trilateralPartnerOf&o=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fid%2FPhilippines",
     "data": "/data",
     "rules": "/rules",
+    "api": "/api",
 }
 
 
