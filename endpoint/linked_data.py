@@ -17,17 +17,18 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
+from markupsafe import Markup
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import (
     MINTED_KINDS,
     label_of,
-    labelled_link,
     local_href,
     local_page,
     minted_base,
     page,
+    render,
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
@@ -136,89 +137,123 @@ def document(kind: str, name: str) -> Response:
 @bp.route(f"/page/{KINDS}/<path:name>")
 def html_page(kind: str, name: str) -> Response:
     """The resource for people: label, types, properties (asserted and inferred told apart, an
-    inferred value linked to its explanation), incoming links, the quotes its facts come from,
-    its Wikidata item, and a picture of its neighbourhood."""
+    inferred value linked to its explanation), incoming links, the claims its facts come from
+    (each with its sentence once and the facts it states), its Wikidata item, and a picture of
+    its neighbourhood. Every term's label comes from one query."""
     entity = _entity(kind, name)
     raw = store().raw
     inferred = ox.NamedNode(INFERRED_GRAPH)
     outgoing = _merged(raw.quads_for_pattern(entity, None, None, None))
     incoming = _merged(raw.quads_for_pattern(None, None, entity, None), incoming=True)
-    title = label_of(entity) or compact(entity)
-    types = [o for (p, o), _ in outgoing.items() if p == TYPE]
-    rows = []
-    for (predicate, value), graphs in outgoing.items():
-        how = "asserted" if any(g != inferred for g in graphs) else "inferred"
-        cell = labelled_link(value)
-        if how == "inferred":
-            query = urlencode({"s": entity.value, "p": predicate.value, "o": str(value)})
-            cell += f' <a class=why href="/explain?{escape(query)}">why?</a>'
-        cells = f"<td>{labelled_link(predicate)}</td><td>{cell}</td><td>{how}</td>"
-        rows.append(f"<tr class={how}>{cells}</tr>")
-    links = [
-        f"<tr><td>{labelled_link(subject)}</td><td>{labelled_link(predicate)}</td></tr>"
-        for (predicate, subject), _ in incoming.items()
-    ]
-    quotes = _quotes(outgoing, incoming)
-    wikidata = [o for (p, o), _ in outgoing.items() if p == WIKIDATA]
-    dated = any(p == DATE or (p == TYPE and o == EVENT) for (p, o), _ in outgoing.items())
-    twins = _twins(kind, name)
-    downloads = " ".join(f'<a href="{escape(href)}">{label}</a>' for href, _, label in twins)
-    alternates = "".join(
-        f'<link rel=alternate type="{mime}" href="{escape(href)}">' for href, mime, _ in twins
-    )
-    parts = [f"<p><code>{escape(entity.value)}</code> · {downloads}</p>"]
-    if types:
-        parts.append("<p class=types>a " + ", ".join(labelled_link(t) for t in types) + "</p>")
-    if wikidata:
-        parts.append(
-            "<p class=wikidata>Wikidata: "
-            + ", ".join(f'<a href="{escape(w.value)}">{escape(w.value)}</a>' for w in wikidata)
-            + "</p>"
-        )
-    if dated:
-        parts.append(f'<p><a href="/timeline#{escape(name)}">On the timeline of events</a></p>')
     held = list(raw.quads_for_pattern(None, None, None, entity))  # a claim's own triples
-    if held:
-        parts.append(
-            "<h2>Triples of this claim</h2><table><tr><th>subject</th><th>property</th>"
-            "<th>value</th></tr>"
-            + "".join(
-                f"<tr><td>{labelled_link(q.subject)}</td><td>{labelled_link(q.predicate)}</td>"
-                f"<td>{labelled_link(q.object)}</td></tr>"
-                for q in held
+    claims = _claims(outgoing, incoming)
+    terms = {entity, *(t for key in [*outgoing, *incoming] for t in key)}
+    terms |= {t for q in held for t in (q.subject, q.predicate, q.object)}
+    terms |= {c[k] for c in claims for k in ("who", "document") if c[k] is not None}
+    labels = labels_of(terms)
+
+    def shown(term) -> dict:
+        view = shown_term(term)
+        view["label"] = labels.get(term)
+        return view
+
+    title = labels.get(entity) or compact(entity)
+    properties = []
+    for (predicate, value), graphs in outgoing.items():
+        asserted = any(g != inferred for g in graphs)
+        why = None
+        if not asserted:
+            why = "/explain?" + urlencode(
+                {"s": entity.value, "p": predicate.value, "o": str(value)}
             )
-            + "</table>"
-        )
+        properties.append({"p": shown(predicate), "o": shown(value), "asserted": asserted,
+                           "why": why})  # fmt: skip
     edges = [
-        Edge(label_of(p) or compact(p), label_of(o) or shown_term(o)["text"], local_page(o),
+        Edge(labels.get(p) or compact(p), labels.get(o) or shown_term(o)["text"], local_page(o),
              True, all(g == inferred for g in graphs))
         for (p, o), graphs in outgoing.items()
         if p not in (TYPE, LABEL) and isinstance(o, ox.NamedNode)
     ] + [
-        Edge(label_of(p) or compact(p), label_of(s) or shown_term(s)["text"], local_page(s),
+        Edge(labels.get(p) or compact(p), labels.get(s) or shown_term(s)["text"], local_page(s),
              False, all(g == inferred for g in graphs))
         for (p, s), graphs in incoming.items()
         if isinstance(s, ox.NamedNode)
     ]  # fmt: skip
-    parts += [
-        "<h2>Neighbourhood</h2>",
-        neighbourhood_svg(title, edges),
-        "<h2>Properties</h2><table><tr><th>property</th><th>value</th><th></th></tr>",
-        "".join(rows),
-        "</table><h2>Incoming links</h2><table><tr><th>from</th><th>property</th></tr>",
-        "".join(links),
-        "</table>",
-    ]
-    if quotes:
-        parts.append("<h2>Sources</h2><ul class=quotes>")
-        for quote, who, document in quotes:
-            by = f" — {labelled_link(who)}" if who is not None else ""
-            source = f" ({labelled_link(document)})" if document is not None else ""
-            parts.append(f"<li><q>{escape(quote)}</q>{by}{source}</li>")
-        parts.append("</ul>")
-    response = page(title, "".join(parts), head=alternates)
+    twins = _twins(kind, name)
+    view = {
+        "iri": entity.value,
+        "twins": [{"href": href, "type": mime, "title": label} for href, mime, label in twins],
+        "types": [shown(o) for (p, o) in outgoing if p == TYPE],
+        "wikidata": [o.value for (p, o) in outgoing if p == WIKIDATA],
+        "dated": any(p == DATE or (p == TYPE and o == EVENT) for (p, o) in outgoing),
+        "name": name,
+        "held": [
+            {"s": shown(q.subject), "p": shown(q.predicate), "o": shown(q.object)} for q in held
+        ],
+        "picture": Markup(neighbourhood_svg(title, edges)),
+        "properties": properties,
+        "incoming": [{"s": shown(s), "p": shown(p)} for (p, s) in incoming],
+        "claims": [
+            {
+                "claim": shown_term(c["claim"]),
+                "quote": c["quote"],
+                "who": shown(c["who"]) if c["who"] is not None else None,
+                "document": shown(c["document"]) if c["document"] is not None else None,
+                "facts": [
+                    {"p": shown(p), "other": shown(other), "direction": direction}
+                    for p, other, direction in c["facts"]
+                ],
+            }
+            for c in claims
+        ],
+    }
+    response = render("entity.html", title, alternates=view["twins"], section="/browse", **view)
     response.headers["Link"] = _link_header(twins)
     return response
+
+
+def labels_of(terms) -> dict:
+    """The label of each IRI among `terms` (English first), from one query."""
+    iris = [t for t in terms if isinstance(t, ox.NamedNode)]
+    if not iris:
+        return {}
+    values = " ".join(str(t) for t in iris)
+    rows = store().query(
+        f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t <{LABEL.value}> ?l }}", view="all"
+    )
+    found: dict = {}
+    for row in rows:
+        label = row["l"]
+        english = (label.language or "").startswith("en")
+        held = found.get(row["t"])
+        if held is None or (english and not held[1]):
+            found[row["t"]] = (label.value, english)
+    return {term: text for term, (text, _) in found.items()}
+
+
+def _claims(outgoing: dict, incoming: dict) -> list[dict]:
+    """The claims whose graphs state the resource's links: each with its sentence, who it is
+    attributed to, its source, and the links it states (predicate, other term, direction), in
+    the order of the claims' IRIs."""
+    stated: dict[ox.NamedNode, list[tuple]] = {}
+    for merged, direction in ((outgoing, "out"), (incoming, "in")):
+        for (predicate, other), graphs in merged.items():
+            for graph in graphs:
+                if isinstance(graph, ox.NamedNode) and graph.value.startswith(CLAIM):
+                    stated.setdefault(graph, []).append((predicate, other, direction))
+    claims = []
+    for claim in sorted(stated, key=str):
+        quote_ = _value(claim, QUOTE)
+        claims.append(
+            {
+                "claim": claim,
+                "quote": quote_.value if quote_ is not None else None,
+                "who": _value(claim, ATTRIBUTED_TO),
+                "document": _value(claim, SOURCE),
+                "facts": stated[claim],
+            }
+        )
+    return claims
 
 
 def _merged(quads, incoming: bool = False) -> dict[tuple, list]:
@@ -229,26 +264,6 @@ def _merged(quads, incoming: bool = False) -> dict[tuple, list]:
         key = (quad.predicate, quad.subject if incoming else quad.object)
         merged.setdefault(key, []).append(quad.graph_name)
     return merged
-
-
-def _quotes(
-    *links: dict[tuple, list],
-) -> list[tuple[str, ox.NamedNode | None, ox.NamedNode | None]]:
-    """The quotes of the claims (graphs) that state the given links, with who they are
-    attributed to and the document they come from."""
-    claims = {
-        graph
-        for merged in links
-        for graphs in merged.values()
-        for graph in graphs
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith(CLAIM)
-    }
-    found = []
-    for claim in sorted(claims, key=str):
-        quote = _value(claim, QUOTE)
-        if quote is not None:
-            found.append((quote.value, _value(claim, ATTRIBUTED_TO), _value(claim, SOURCE)))
-    return found
 
 
 def _value(subject: ox.NamedNode, predicate: ox.NamedNode):

@@ -359,6 +359,19 @@ def test_the_api_page_reads_the_openapi_document_and_tries_an_operation(page, se
     assert page.errors == []
 
 
+def test_the_entity_page_lists_each_claim_once_with_what_it_states(page, server):
+    page.goto(server.url + "/page/id/Kishida_visit_to_the_Toyota_factory")
+    quotes = page.locator("ul.quotes li q").all_inner_texts()
+    assert len(quotes) == len(set(quotes)) >= 2
+    toyota = page.locator("ul.quotes li", has_text="Toyota Motor Corp factory")
+    assert "guest Kishida Fumio" in toyota.inner_text()  # the facts this claim states
+    toyota.locator("a", has_text="claim toyota-factory-visit").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/page/claim/strategic-alliance-2024-04-13/toyota-factory-visit")
+    assert "Triples of this claim" in page.inner_text("main")
+    assert page.errors == []
+
+
 def test_error_pages_are_in_the_layout_with_a_way_back(page, server):
     page.on("response", lambda r: None)
     missing = page.goto(server.url + "/page/id/No_such_entity")

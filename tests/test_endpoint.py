@@ -617,7 +617,7 @@ def test_entity_iris_dereference_with_303(server):
 
 def test_entity_page_tells_asserted_from_inferred_and_links_explanations(server):
     page = server.get("/page/id/United_States").text
-    assert "<tr class=asserted>" in page and "<tr class=inferred>" in page
+    assert '<tr class="asserted">' in page and '<tr class="inferred">' in page
     assert "/explain?" in page
     assert 'href="/id/Japan"' in page
 

@@ -139,7 +139,7 @@ def test_every_minted_iri_dereferences_to_a_page_and_rdf(server, path):
         "application/n-triples",
         "application/rdf+xml",
     }
-    assert f'<link rel=alternate type="text/turtle" href="/data/{path}.ttl">' in page.text
+    assert f'<link rel="alternate" type="text/turtle" href="/data/{path}.ttl"' in page.text
     document = server.get(f"/data/{path}.ttl")
     assert f'</page/{path}>; rel="alternate"; type="text/html"' == document.headers["Link"]
     graph = rdflib.Graph().parse(data=document.text, format="turtle")
