@@ -48,6 +48,12 @@ def _rows(sparql: str) -> list[ox.QuerySolution]:
     return list(store().query(sparql, view="all"))
 
 
+def as_csv(sparql: str) -> list[dict]:
+    """A page's machine-readable twin: the query that made it, answered as CSV."""
+    href = "/sparql?" + urlencode({"query": sparql, "format": "csv"})
+    return [{"href": href, "type": "text/csv", "title": "CSV"}]
+
+
 def shown_term(term) -> dict:
     """A term for a template: its label (or compact form), compact form, and link."""
     if isinstance(term, ox.NamedNode):
@@ -103,11 +109,12 @@ def _pager(page: int, total: int, **params) -> dict:
 @bp.route("/browse")
 def browse() -> Response:
     """The classes with their instance counts and the properties with their uses."""
-    classes = _rows(
+    classes_query = (
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) (SAMPLE(?l) AS ?label) WHERE { ?s a ?c "
         + labelled("?c")
         + " } GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
+    classes = _rows(classes_query)
     properties = _rows(
         "SELECT ?p (COUNT(*) AS ?n) (SAMPLE(?l) AS ?label) WHERE { ?s ?p ?o "
         + labelled("?p")
@@ -132,7 +139,7 @@ def browse() -> Response:
             for row in properties
         ],
     }
-    return render("browse.html", "Browse the graph", **view)
+    return render("browse.html", "Browse the graph", alternates=as_csv(classes_query), **view)
 
 
 @bp.route("/browse/class")
@@ -140,19 +147,20 @@ def class_instances() -> Response:
     """A class's instances with their labels, a page at a time."""
     cls, page = _iri_argument(), _page_number()
     total = int(_rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}")[0]["n"].value)
-    rows = _rows(
+    instances = (
         f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s a {cls} "
         + labelled("?s")
-        + " } GROUP BY ?s ORDER BY LCASE(COALESCE(STR(?label), STR(?s))) "
-        f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
+        + " } GROUP BY ?s ORDER BY LCASE(COALESCE(STR(?label), STR(?s)))"
     )
+    rows = _rows(f"{instances} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
     label = _label_of(cls)
     view = {
         "cls": _shown(cls, label),
         "instances": [_shown(row["s"], row["label"]) for row in rows],
         "pager": _pager(page, total, iri=cls.value),
     }
-    return render("class.html", f"Instances of {label.value if label else compact(cls)}", **view)
+    title = f"Instances of {label.value if label else compact(cls)}"
+    return render("class.html", title, alternates=as_csv(instances), **view)
 
 
 @bp.route("/browse/property")
@@ -160,13 +168,13 @@ def property_uses() -> Response:
     """A property's uses (subject, value) with labels, a page at a time."""
     prop, page = _iri_argument(), _page_number()
     total = int(_rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {prop} ?o }}")[0]["n"].value)
-    rows = _rows(
+    uses = (
         f"SELECT ?s ?o (SAMPLE(?ls) AS ?slabel) (SAMPLE(?lo) AS ?olabel) WHERE {{ ?s {prop} ?o "
         + labelled("?s", "?ls")
         + labelled("?o", "?lo")
-        + " } GROUP BY ?s ?o ORDER BY LCASE(COALESCE(STR(?slabel), STR(?s))) ?o "
-        f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
+        + " } GROUP BY ?s ?o ORDER BY LCASE(COALESCE(STR(?slabel), STR(?s))) ?o"
     )
+    rows = _rows(f"{uses} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
     label = _label_of(prop)
     view = {
         "prop": _shown(prop, label),
@@ -176,7 +184,8 @@ def property_uses() -> Response:
         ],
         "pager": _pager(page, total, iri=prop.value),
     }
-    return render("property.html", f"Uses of {label.value if label else compact(prop)}", **view)
+    title = f"Uses of {label.value if label else compact(prop)}"
+    return render("property.html", title, alternates=as_csv(uses), **view)
 
 
 def _label_of(term: ox.NamedNode) -> ox.Literal | None:

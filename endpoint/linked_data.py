@@ -116,10 +116,6 @@ def _twins(kind: str, name: str) -> list[tuple[str, str, str]]:
     return [(f"/data/{kind}/{name}.{m.extension}", m.mime, m.label) for m in TWINS]
 
 
-def _link_header(links: list[tuple[str, str, str]]) -> str:
-    return ", ".join(f'<{quote(href)}>; rel="alternate"; type="{mime}"' for href, mime, _ in links)
-
-
 @bp.route(f"/data/{KINDS}/<path:name>")
 def document(kind: str, name: str) -> Response:
     stem, _, extension = name.rpartition(".")
@@ -207,9 +203,7 @@ def html_page(kind: str, name: str) -> Response:
             for c in claims
         ],
     }
-    response = render("entity.html", title, alternates=view["twins"], section="/browse", **view)
-    response.headers["Link"] = _link_header(twins)
-    return response
+    return render("entity.html", title, alternates=view["twins"], section="/browse", **view)
 
 
 def labels_of(terms) -> dict:

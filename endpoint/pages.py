@@ -7,7 +7,7 @@ import json
 from functools import cache
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Response, current_app, has_app_context, render_template, request
@@ -52,6 +52,7 @@ def render(template: str, title: str, status: int = 200, **view) -> Response:
     """A page from its template (endpoint/templates/, autoescaped) in the site's layout:
     `view` is the plain data the template shows."""
     section = view.pop("section", None) or _section(request.path)
+    alternates = view.pop("alternates", ())
     html = render_template(
         template,
         title=title,
@@ -59,11 +60,16 @@ def render(template: str, title: str, status: int = 200, **view) -> Response:
         section=section,
         version=_version(),
         query=view.pop("query", None),
-        alternates=view.pop("alternates", ()),
+        alternates=alternates,
         **view,
     )
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    if alternates:  # the page's machine-readable twins, for clients that read headers
+        response.headers["Link"] = ", ".join(
+            f'<{quote(a["href"], safe="/?=&%#:+")}>; rel="alternate"; type="{a["type"]}"'
+            for a in alternates
+        )
     return response
 
 

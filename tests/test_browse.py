@@ -83,3 +83,22 @@ def test_an_error_is_a_page_for_a_browser_and_text_for_a_client(server):
     assert "text/html" in browser.headers["Content-Type"] and 'class="brand"' in browser.text
     client = server.get("/page/id/No_such_entity")
     assert client.status_code == 404 and client.headers["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/browse",
+        "/browse/class?iri=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23SovereignState",
+        "/queries",
+        "/ontology",
+    ],
+)
+def test_pages_name_their_machine_readable_twin_in_a_link_header(server, path):
+    import requests
+
+    page = server.get(path, headers=HTML)
+    links = requests.utils.parse_header_links(page.headers["Link"])
+    twin = server.get(links[0]["url"].replace(server.url, ""))
+    assert twin.status_code == 200
+    assert twin.headers["Content-Type"].split(";")[0] == links[0]["type"]
