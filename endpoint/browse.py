@@ -16,12 +16,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from endpoint.errors import HTTPError
-from endpoint.pages import entity_space, local_href, render
+from endpoint.pages import entity_space, local_href, render, short_name
 from endpoint.protocol import answer_cache, store
 from graph.saved_queries import load_saved_queries
 from graph.sources import DEFAULT_SOURCES_DIR
 from graph.terms import compact
-from ontology import CLAIM
 from queries import QUERIES_DIR
 
 bp = Blueprint("browse", __name__)
@@ -58,9 +57,7 @@ def as_csv(sparql: str) -> list[dict]:
 def shown_term(term) -> dict:
     """A term for a template: its label (or compact form), compact form, and link."""
     if isinstance(term, ox.NamedNode):
-        short = compact(term)
-        if short.startswith("<") and term.value.startswith(CLAIM):
-            short = "claim " + term.value.rsplit("/", 1)[-1]  # no prefix names the claims
+        short = short_name(term)
         return {"text": short, "compact": short, "href": href_of(term)}
     return {"text": term.value if isinstance(term, ox.Literal) else str(term), "href": None}
 

@@ -24,6 +24,7 @@ from endpoint.negotiation import negotiate
 from endpoint.pages import (
     MINTED_KINDS,
     label_of,
+    labels_of,
     local_href,
     local_page,
     minted_base,
@@ -204,25 +205,6 @@ def html_page(kind: str, name: str) -> Response:
         ],
     }
     return render("entity.html", title, alternates=view["twins"], section="/browse", **view)
-
-
-def labels_of(terms) -> dict:
-    """The label of each IRI among `terms` (English first), from one query."""
-    iris = [t for t in terms if isinstance(t, ox.NamedNode)]
-    if not iris:
-        return {}
-    values = " ".join(str(t) for t in iris)
-    rows = store().query(
-        f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t <{LABEL.value}> ?l }}", view="all"
-    )
-    found: dict = {}
-    for row in rows:
-        label = row["l"]
-        english = (label.language or "").startswith("en")
-        held = found.get(row["t"])
-        if held is None or (english and not held[1]):
-            found[row["t"]] = (label.value, english)
-    return {term: text for term, (text, _) in found.items()}
 
 
 def _claims(outgoing: dict, incoming: dict) -> list[dict]:

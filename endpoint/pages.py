@@ -16,7 +16,7 @@ from markupsafe import Markup
 from graph.formats import GRAPH_TYPES, HTML, RESULT_TYPES, SPARQL_JSON, SPARQL_XML
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
-from ontology import AKG, ID, PREFIXES
+from ontology import AKG, CLAIM, ID, PREFIXES
 from queries import QUERIES_DIR
 
 #: The sections every page's header links to, in order: (path, label).
@@ -157,28 +157,66 @@ def results_page(results, text: str, is_graph: bool = False) -> Response:
 
 
 def results_table(results, is_graph: bool = False) -> str:
-    """Results as HTML: a boolean, a table of solutions, or a table of triples."""
+    """Results as HTML: a boolean, a table of solutions, or a table of triples, with how many
+    rows; IRIs shown by their labels (all fetched in one query), their short forms beside."""
     if isinstance(results, ox.QueryBoolean):
-        table = f"<p>{'true' if bool(results) else 'false'}</p>"
-    elif is_graph:
-        rows = "".join(
-            f"<tr><td>{_cell(t.subject)}</td><td>{_cell(t.predicate)}</td><td>{_cell(t.object)}</td></tr>"
-            for t in results
-        )
-        table = f"<table><tr><th>subject</th><th>predicate</th><th>object</th></tr>{rows}</table>"
+        return f"<p>{'true' if bool(results) else 'false'}</p>"
+    if is_graph:
+        names = ["subject", "predicate", "object"]
+        table = [(t.subject, t.predicate, t.object) for t in results]
     else:
         names = [v.value for v in results.variables]
-        head = "".join(f"<th>{escape(n)}</th>" for n in names)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{_cell(row[n])}</td>" for n in names) + "</tr>"
-            for row in results
-        )
-        table = f"<table><tr>{head}</tr>{rows}</table>"
-    return table
+        table = [tuple(row[n] for n in names) for row in results]
+    labels = labels_of({term for row in table for term in row if term is not None})
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(term, labels)}</td>" for term in row) + "</tr>"
+        for row in table
+    )
+    noun = ("triple" if is_graph else "row") + ("" if len(table) == 1 else "s")
+    count = f"<p class=count>{len(table)} {noun}</p>"
+    return f"{count}<table><tr>{head}</tr>{rows}</table>"
 
 
-def _cell(term) -> str:
-    return "" if term is None else term_link(term)
+def _cell(term, labels: dict) -> str:
+    if term is None:
+        return ""
+    label = labels.get(term)
+    if label is None:
+        return term_link(term)
+    href = local_href(term)
+    return (
+        f'<a href="{escape(href)}" title="{escape(term.value)}">{escape(label)}</a> '
+        f"<small>{escape(short_name(term))}</small>"
+    )
+
+
+def labels_of(terms) -> dict:
+    """The label of each IRI among `terms` (English first, else any), from one query."""
+    iris = [t for t in terms if isinstance(t, ox.NamedNode)]
+    if not iris or not has_app_context():
+        return {}
+    values = " ".join(str(t) for t in iris)
+    store = current_app.extensions["alliance_kg_store"]
+    rows = store.query(
+        f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t <{LABEL.value}> ?l }}", view="all"
+    )
+    found: dict = {}
+    for row in rows:
+        label, english = row["l"], (row["l"].language or "").startswith("en")
+        held = found.get(row["t"])
+        if held is None or (english and not held[1]):
+            found[row["t"]] = (label.value, english)
+    return {term: text for term, (text, _) in found.items()}
+
+
+def short_name(term) -> str:
+    """A term in few characters: a prefixed name, `claim NAME` for a claim (no prefix names
+    the claims), else as N-Triples."""
+    short = compact(term) if isinstance(term, ox.NamedNode) else display(term)
+    if short.startswith("<") and isinstance(term, ox.NamedNode) and term.value.startswith(CLAIM):
+        return "claim " + term.value.rsplit("/", 1)[-1]
+    return short
 
 
 def entity_space() -> str:
@@ -247,5 +285,7 @@ def term_link(term) -> str:
     """A term as HTML: the graph's own IRIs link to their pages on this server."""
     if isinstance(term, ox.NamedNode):
         href = local_href(term)
-        return f'<a href="{escape(href)}">{escape(compact(term))}</a>'
+        return (
+            f'<a href="{escape(href)}" title="{escape(term.value)}">{escape(short_name(term))}</a>'
+        )
     return escape(display(term))

@@ -81,7 +81,9 @@ def test_the_query_page_opens_a_given_query(page, server):
 def test_results_page_and_entity_page_link_to_each_other(page, server):
     query = "SELECT ?state WHERE { ?state a akg:SovereignState } ORDER BY ?state"
     page.goto(server.url + "/sparql?format=html&query=" + query.replace(" ", "%20"))
-    page.click("text=id:Japan")
+    assert page.inner_text("main p.count") == "3 rows"
+    assert "id:Japan" in page.inner_text("table")  # the short form beside the label
+    page.click("table a:text-is('Japan')")
     page.wait_for_load_state()
     assert "/page/id/Japan" in page.url
     assert "Japan" in page.inner_text("h1")
