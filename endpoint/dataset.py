@@ -5,14 +5,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from html import escape
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
-from endpoint.pages import entity_space, page, term_link
+from endpoint.pages import entity_space, labels_of, local_href, render, short_name
 from endpoint.protocol import settings, store
 from graph.export import export
 from graph.formats import GRAPH_TYPES, HTML, JSON_LD, TURTLE, by_name, named
@@ -149,39 +148,36 @@ def void() -> Response:
 
 def void_page(triples: list[ox.Triple]) -> Response:
     """The VoID description for a person: each statement as a row, links where they lead."""
-    rows = "".join(
-        f"<tr><td>{term_link(t.predicate)}</td><td>{term_link(t.object)}</td></tr>" for t in triples
+    labels = labels_of({t.object for t in triples} | {t.predicate for t in triples})
+    rows = [
+        {"subject": short_name(t.subject), "predicate": _shown(t.predicate, labels),
+         "value": _shown(t.object, labels)}
+        for t in triples
+    ]  # fmt: skip
+    alternates = [
+        {"href": "/.well-known/void?format=ttl", "type": "text/turtle", "title": "Turtle"}
+    ]
+    return render(
+        "void.html", "VoID description", rows=rows, alternates=alternates, section="/data"
     )
-    body = (
-        "<p>The VoID description of this dataset (also as "
-        '<a href="/.well-known/void?format=ttl">Turtle</a>; ask with '
-        "<code>Accept: text/turtle</code>).</p>"
-        f"<table><tr><th>property</th><th>value</th></tr>{rows}</table>"
-    )
-    return page("VoID description", body)
+
+
+def _shown(term, labels: dict) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"text": labels.get(term) or short_name(term), "href": local_href(term)}
+    return {"text": term.value if isinstance(term, ox.Literal) else str(term), "href": None}
 
 
 @bp.route("/dumps/")
 def dumps_index() -> Response:
-    links = "".join(
-        f"<li>{selection}: " + " ".join(
-            f'<a href="/dumps/{selection}.{ext}.gz">{ext}.gz</a>' for ext in DUMP_FORMATS
-        ) + "</li>"
-        for selection in DUMP_SELECTIONS
-    )  # fmt: skip
-    parts = "".join(
-        f"<li><b>{selection}</b>: {escape(description)}</li>"
-        for selection, description in SUBSETS.items()
-    )
-    text = (
-        "<p>The dataset as files: <b>all</b> (the ontology, the asserted facts, the claims' "
-        f"provenance and the inferred triples), or one of its parts:</p><ul>{parts}</ul>"
-        "<p>Each <code>.gz</code> file is gzip-compressed (<code>application/gzip</code>). The "
-        "same URL without <code>.gz</code> gives the data itself, for RDF clients that fetch a "
-        "URL (rdflib, Jena): <code>/dumps/all.nq</code>, compressed in transit for clients that "
-        "send <code>Accept-Encoding: gzip</code>.</p>"
-    )
-    return page("Dumps", f"{text}<ul>{links}</ul>")
+    view = {
+        "subsets": list(SUBSETS.items()),
+        "files": [
+            {"selection": selection, "files": [f"{selection}.{ext}.gz" for ext in DUMP_FORMATS]}
+            for selection in DUMP_SELECTIONS
+        ],
+    }
+    return render("dumps.html", "Dumps", section="/data", **view)
 
 
 def _dump_bytes(selection: str, extension: str) -> bytes:

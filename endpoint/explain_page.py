@@ -114,7 +114,15 @@ def rules() -> Response:
             line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")
         )
         own.append({"name": path.name, "anchor": path.stem, "comment": comment, "text": text})
+    from graph.reasoning.consistency import CONSTRAINTS
+
+    constraints = defaultdict(list)
+    for constraint in CONSTRAINTS:
+        constraints[constraint.name].append(
+            {"meaning": constraint.meaning, "premises": list(constraint.premises)}
+        )
     view = {
+        "constraints": [{"name": name, "forms": forms} for name, forms in constraints.items()],
         "owl": [{"name": name, "forms": forms} for name, forms in owl.items()],
         "own": own,
         "compiled": COMPILED,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-from html import escape
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -23,12 +22,10 @@ from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import (
     MINTED_KINDS,
-    label_of,
     labels_of,
     local_href,
     local_page,
     minted_base,
-    page,
     render,
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
@@ -253,44 +250,33 @@ def shown_term(term) -> dict:
     return shown(term)
 
 
+def rule_anchor(name: str) -> str:
+    from endpoint.explain_page import rule_anchor as anchor
+
+    return anchor(name)
+
+
 @bp.route("/timeline")
 def timeline() -> Response:
     """The article's dated events and facts on a timeline, then those it gives no date."""
-    results = store().query(TIMELINE_QUERY)
+    rows = list(store().query(TIMELINE_QUERY))
+    undated = [row["event"] for row in store().query(UNDATED_QUERY)]
+    labels = labels_of({r["entity"] for r in rows} | {r["type"] for r in rows} | set(undated))
     events, seen = [], set()
-    for row in results:
+    for row in rows:
         entity, when = row["entity"], row["when"].value
         if (entity, when) in seen:
             continue
         seen.add((entity, when))
-        label = label_of(entity) or compact(entity)
-        kind = label_of(row["type"]) if row["type"] is not None else ""
-        events.append(Event(when, label, local_href(entity), kind or ""))
+        kind = labels.get(row["type"], "") if row["type"] is not None else ""
+        events.append(Event(when, labels.get(entity) or compact(entity), local_href(entity), kind))
     events.sort(key=lambda e: e.when)
-    items = "".join(
-        f'<li id="{escape(e.href.rsplit("/", 1)[-1])}"><time>{escape(e.when)}</time> '
-        f'<a href="{escape(e.href)}">{escape(e.label)}</a>'
-        + (f" <small>{escape(e.kind)}</small>" if e.kind else "")
-        + "</li>"
-        for e in events
-    )
-    undated = [row["event"] for row in store().query(UNDATED_QUERY)]
-    others = "".join(
-        f'<li><a href="{escape(local_href(e))}">{escape(label_of(e) or compact(e))}</a></li>'
-        for e in undated
-    )
-    body = (
-        "<p>Everything the article dates (events, treaties, agreements, terms of office),"
-        " asserted or inferred, by date.</p>"
-        + timeline_svg(events)
-        + f"<ol class=timeline-list>{items}</ol>"
-        + (
-            f"<h2 id=undated>Events the article gives no date</h2><ul>{others}</ul>"
-            if others
-            else ""
-        )
-    )
-    return page("Timeline", body)
+    view = {
+        "picture": Markup(timeline_svg(events)),
+        "events": [{**vars(e), "anchor": e.href.rsplit("/", 1)[-1]} for e in events],
+        "undated": [{"href": local_href(e), "label": labels.get(e) or compact(e)} for e in undated],
+    }
+    return render("timeline.html", "Timeline", **view)
 
 
 @bp.route("/explain")
@@ -338,43 +324,34 @@ def contradictions() -> Response:
             json.dumps([v.to_json() for v in found], ensure_ascii=False, indent=2),
             mimetype="application/json",
         )
-    if not found:
-        body = "<p>The graph is consistent: no two facts contradict each other.</p>"
-    else:
-        body = f"<p>{len(found)} contradiction(s) between the facts.</p>" + "".join(
-            _violation_html(v) for v in found
-        )
-    return page("Contradictions", body)
+    view = [
+        {
+            "meaning": v.meaning,
+            "rule": v.rule,
+            "href": rule_anchor(v.rule),
+            "proofs": [_proof_view(proof) for proof in v.proofs],
+        }
+        for v in found
+    ]
+    return render("contradictions.html", "Contradictions", contradictions=view)
 
 
-def _violation_html(violation) -> str:
-    items = "".join(f"<li>{_proof_html(proof)}</li>" for proof in violation.proofs)
-    return (
-        f"<section class=contradiction><h2>{escape(violation.meaning)} "
-        f"<small>({escape(violation.rule)})</small></h2><ul>{items}</ul></section>"
-    )
-
-
-def _proof_html(proof) -> str:
-    triple = escape(proof.triple_text())
-    if proof.status == "inferred":
-        query = urlencode({"s": str(proof.subject).strip("<>"), "p": proof.predicate.value,
-                           "o": str(proof.object)})  # fmt: skip
-        return f"<code>{triple}</code>: inferred (<a href='/explain?{escape(query)}'>why</a>)"
-    sources = []
+def _proof_view(proof) -> dict:
+    """One triple of a contradiction: inferred (with the link to why), or asserted with the
+    claims that state it, their sentences and sources."""
+    view = {"triple": proof.triple_text(), "inferred": proof.status == "inferred", "sources": []}
+    if view["inferred"]:
+        triple = {"s": str(proof.subject).strip("<>"), "p": proof.predicate.value,
+                  "o": str(proof.object)}  # fmt: skip
+        view["why"] = "/explain?" + urlencode(triple)
     for source in proof.sources:
-        if source.claim:
-            claim = ox.NamedNode(source.graph)
-            where = ""
-            if source.document:
-                document = ox.NamedNode(source.document)
-                where = (
-                    f" of <a href='{escape(local_href(document))}'>{escape(compact(document))}</a>"
-                )
-            sources.append(
-                f"<blockquote>{escape(source.quote or '')}</blockquote><p>claim "
-                f"<a href='{escape(local_href(claim))}'>{escape(compact(claim))}</a>{where}</p>"
-            )
-        else:
-            sources.append(f"<p>asserted in <code>{escape(source.graph)}</code></p>")
-    return f"<code>{triple}</code>{''.join(sources)}"
+        document = ox.NamedNode(source.document) if source.document else None
+        view["sources"].append(
+            {
+                "claim": shown_term(ox.NamedNode(source.graph)) if source.claim else None,
+                "graph": source.graph,
+                "quote": source.quote,
+                "document": shown_term(document) if document is not None else None,
+            }
+        )
+    return view

@@ -54,13 +54,10 @@ def _describe(saved) -> dict:
 def listing() -> Response:
     saved = load_saved_queries(QUERIES_DIR)
     media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
-    if media is HTML:
-        items = "".join(
-            f'<li><a href="/queries/{escape(s.name)}">{escape(s.name)}</a>: '
-            f"{escape(s.summary)}</li>"
-            for s in saved.values()
-        )
-        return page("Saved queries", f"<ul>{items}</ul>")
+    if media is HTML:  # the same page as /queries
+        from endpoint.browse import saved_queries
+
+        return saved_queries()
     body = json.dumps([_describe(s) for s in saved.values()], ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json")
 
