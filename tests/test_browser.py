@@ -118,7 +118,7 @@ def test_labels_are_escaped(page, server):
 
 def test_a_saved_query_page_runs_with_a_form_and_opens_in_the_editor(page, server):
     page.goto(server.url + "/api/queries")
-    page.click("text=fact-source")
+    page.click("a[href='/queries/fact-source']")
     page.wait_for_load_state()
     assert page.url.endswith("/queries/fact-source")
     assert "1960" in page.inner_text("table")  # the defaults: when the treaty was signed
