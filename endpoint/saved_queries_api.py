@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from html import escape
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
+from markupsafe import Markup
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.openapi import openapi_document
-from endpoint.pages import page, render, results_table
+from endpoint.pages import render, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
 from graph.errors import AllianceKGError
 from graph.formats import (
@@ -148,7 +148,7 @@ def query_page(name: str) -> Response:
     saved = find_saved_query(QUERIES_DIR, name)
     values = {k: v for k, v in request.args.items() if k not in RESERVED and v.strip()}
     page_number = _page_number(saved)
-    status, error, table, text, paging = 200, "", "", saved.text, ""
+    status, error, table, text, paging = 200, None, "", saved.text, None
     dataset = store().dataset(None if settings().plain else "all")
     try:
         text = saved.prepare(values, page_number if saved.pagination else None)
@@ -160,74 +160,61 @@ def query_page(name: str) -> Response:
     except AllianceKGError as failure:
         if failure.status >= 500:
             raise
-        status, error = failure.status, f"<p class=error role=alert>{escape(str(failure))}</p>"
+        status, error = failure.status, str(failure)
     choices = enumerations(saved)
-    fields = "".join(
-        _field(saved, p, values.get(p.name, ""), choices.get(p.name)) for p in saved.parameters
-    )
     api = f"/api/queries/{quote(name)}"
-    args = urlencode(values)
     whole = {"page": "all"} if saved.pagination else {}  # downloads hold every row
-    downloads = " ".join(
-        f'<a href="{escape(api + "?" + urlencode({**values, **whole, "format": m.name}))}">'
-        f"{m.label}</a>"
-        for m in (CSV, TSV, SPARQL_JSON, SPARQL_XML, ROWS)
-    )
-    editor = escape("/?" + urlencode({"query": text}))
-    body = f"""
-<p class=summary>{escape(saved.summary)}</p>
-<p>{escape(saved.description)}</p>
-<form method=get action="/queries/{quote(name)}">{fields}
-<p><button type=submit>Run</button></p></form>
-{error}
-<nav><a class=open-in-editor href="{editor}">Open in the query page</a>
- download: {downloads} <a href="{escape(api + "?" + args)}">API</a></nav>
-{paging}{table}{paging}
-<h2>SPARQL</h2><pre><code>{escape(text)}</code></pre>"""
-    response = page(f"Saved query: {name}", body)
-    response.status_code = status
-    return response
+    view = {
+        "name": name,
+        "summary": saved.summary,
+        "description": saved.description,
+        "fields": [
+            _field(saved, p, values.get(p.name, ""), choices.get(p.name)) for p in saved.parameters
+        ],
+        "error": error,
+        "editor": "/?" + urlencode({"query": text}),
+        "downloads": [
+            {"href": api + "?" + urlencode({**values, **whole, "format": m.name}), "label": m.label}
+            for m in (CSV, TSV, SPARQL_JSON, SPARQL_XML, ROWS)
+        ],
+        "api": api + "?" + urlencode(values),
+        "paging": paging,
+        "table": Markup(table),
+        "text": text,
+    }
+    alternates = [{"href": view["downloads"][0]["href"], "type": "text/csv", "title": "CSV"}]
+    return render("saved_query.html", f"Saved query: {name}", status, alternates=alternates, **view)
 
 
-def _paging(name: str, values: dict, page_number: int | None, size: int, total: int) -> str:
+def _paging(name: str, values: dict, page_number: int | None, size: int, total: int) -> dict:
     """Rows X-Y of N, with links to the previous and next pages."""
     if page_number is None:
-        return f"<p class=paging>All {total} rows.</p>"
+        return {"text": f"All {total} rows.", "previous": None, "next": None}
     first = (page_number - 1) * size + 1
     last = min(total, page_number * size)
 
-    def link(number: int, text: str, rel: str) -> str:
-        href = f"/queries/{quote(name)}?{urlencode({**values, 'page': number})}"
-        return f'<a rel={rel} href="{escape(href)}">{text}</a>'
+    def link(number: int) -> str:
+        return f"/queries/{quote(name)}?{urlencode({**values, 'page': number})}"
 
-    parts = [f"Rows {first} to {last} of {total}." if total else "No rows."]
-    if page_number > 1:
-        parts.append(link(page_number - 1, "← previous", "prev"))
-    if last < total:
-        parts.append(link(page_number + 1, "next →", "next"))
-    return f"<p class=paging>{' '.join(parts)}</p>"
+    return {
+        "text": f"Rows {first} to {last} of {total}." if total else "No rows.",
+        "previous": link(page_number - 1) if page_number > 1 else None,
+        "next": link(page_number + 1) if last < total else None,
+    }
 
 
-def _field(saved, parameter, value: str, choices: list[str] | None = None) -> str:
+def _field(saved, parameter, value: str, choices: list[str] | None = None) -> dict:
+    """A parameter's form field: an input, or a choice of the values the graph holds."""
     default = saved.defaults.get(parameter.name)
-    example = saved.examples.get(parameter.name, default or "")
-    required = " required" if parameter.required and default is None else ""
-    hint = parameter.describe_type() + (f", default {default}" if default else "")
-    if choices is not None:
-        chosen = value or default or ""
-        options = "".join(
-            f"<option{' selected' if c == chosen else ''}>{escape(c)}</option>" for c in choices
-        )
-        blank = "" if required else "<option></option>"
-        return (
-            f'<p><label>{escape(parameter.name)} <select name="{escape(parameter.name)}">'
-            f"{blank}{options}</select></label> <small>{escape(hint)}</small></p>"
-        )
-    return (
-        f'<p><label>{escape(parameter.name)} <input name="{escape(parameter.name)}" '
-        f'value="{escape(value)}" placeholder="{escape(example)}"{required}></label> '
-        f"<small>{escape(hint)}</small></p>"
-    )
+    return {
+        "name": parameter.name,
+        "value": value,
+        "example": saved.examples.get(parameter.name, default or ""),
+        "required": parameter.required and default is None,
+        "hint": parameter.describe_type() + (f", default {default}" if default else ""),
+        "choices": choices,
+        "chosen": value or default or "",
+    }
 
 
 def enumerations(saved) -> dict[str, list[str]]:

@@ -703,7 +703,7 @@ def test_saved_query_pages(server):
     )
     bad = server.get("/queries/fact-source", params={"s": "not an iri"})
     assert bad.status_code == 400
-    assert "parameter &#x27;s&#x27;" in bad.text and "<form" in bad.text
+    assert "parameter &#39;s&#39;" in bad.text and "<form" in bad.text
     assert server.get("/queries/no-such-query").status_code == 404
 
 

@@ -116,9 +116,9 @@ def test_a_paginated_query_page_shows_the_count_the_paging_and_whole_downloads(s
     total = len(server.get("/api/queries/claims-by-attribution?format=rows&page=all").json())
     assert total > 10
     assert f"Rows 1 to 10 of {total}." in first.text
-    assert 'rel=next href="/queries/claims-by-attribution?page=2"' in first.text
+    assert 'rel="next" href="/queries/claims-by-attribution?page=2"' in first.text
     second = server.get("/queries/claims-by-attribution?page=2")
-    assert f"Rows 11 to {min(20, total)} of {total}." in second.text and "rel=prev" in second.text
+    assert f"Rows 11 to {min(20, total)} of {total}." in second.text and 'rel="prev"' in second.text
     csv_link = re.search(r'href="([^"]*format=csv)"', first.text)[1].replace("&amp;", "&")
     assert "page=all" in csv_link
     rows = server.get(csv_link).text.strip().splitlines()
