@@ -380,3 +380,36 @@ def test_the_closure_of_a_generated_graph_on_the_server_is_the_embedded_closure(
     assert len(here) > 1000
     assert closure(store) == here
     reset(remote_server)
+
+
+def test_any_sparql_store_with_a_bearer_token_this_projects_own_plain_server(tmp_path):
+    """The remote store over a server that is neither Oxigraph nor Virtuoso (alliance-kg's own
+    endpoint in --plain mode): the spec's default graph, writes by INSERT DATA on the query URL,
+    the token sent as `Authorization: Bearer`, and a refusal without it named in words."""
+    from graph.errors import StoreUnavailable
+    from tests.conftest import start_server, stop_server
+
+    server = start_server(tmp_path, None, "--plain")
+    try:
+        url = server.url + "/sparql"
+        credentials = tmp_path / "bearer"
+        credentials.write_text(f"Bearer {server.token}\n")
+        store = RemoteStore(RemoteSettings(url, credentials_file=credentials))
+        assert (store.traits.kind, store.traits.union_default, store.gsp_url) == (
+            "sparql",
+            False,
+            None,
+        )
+        quad = ox.Quad(
+            ox.NamedNode("urn:test:s"),
+            ox.NamedNode("urn:test:p"),
+            ox.Literal("o"),
+            ox.NamedNode("urn:test:g"),
+        )
+        store.extend([quad])
+        assert list(store.quads_for_pattern(None, None, None, quad.graph_name)) == [quad]
+        anonymous = RemoteStore(RemoteSettings(url))
+        with pytest.raises(StoreUnavailable, match="--store-credentials"):
+            anonymous.update("INSERT DATA { <urn:test:a> <urn:test:b> <urn:test:c> }")
+    finally:
+        stop_server(server)
