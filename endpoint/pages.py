@@ -103,57 +103,48 @@ def _version() -> str:
 def query_page() -> Response:
     """YASGUI on /sparql, with the plain form for browsers without JavaScript."""
     asked = request.args.get("query")
-    example = DEFAULT_QUERY  # the predeclared prefixes need no PREFIX lines
-    examples = "".join(
-        f'<li><a href="/?{escape(urlencode({"query": saved.text}))}">{escape(name)}</a>: '
-        f"{escape(saved.summary)}</li>"
-        for name, saved in load_saved_queries(QUERIES_DIR).items()
-    )
-    formats = "".join(f'<option value="{m.name}">{m.label}</option>' for m in QUERY_PAGE_FORMATS)
     initial = json.dumps(
-        {"query": asked, "example": example, "entities": entity_space(), "prefixes": PREFIXES}
+        {"query": asked, "example": DEFAULT_QUERY, "entities": entity_space(), "prefixes": PREFIXES}
     )
-    initial = initial.replace("<", "\\u003c")
-    body = f"""
-<p>A SPARQL 1.1 endpoint at <code>/sparql</code>. Queries see the asserted facts, the ontology
-and the inferred triples (<code>?dataset=asserted|inferred|ontology</code> narrows them); the
-prefixes <code>akg:</code>, <code>id:</code>, <code>rdfs:</code> and the rest need no PREFIX
-line. Updates (INSERT, DELETE) need the server's write token: add the request header
-<code>Authorization: Bearer TOKEN</code> in the editor's settings (the gear).</p>
-<div id=yasgui></div>
-<noscript>
-<form method=get action="/sparql">
-<textarea name=query aria-label="SPARQL query">{escape(asked or example)}</textarea>
-<p><label>Results as <select name=format>{formats}</select></label>
-<label>Dataset <select name=dataset><option>all</option><option>asserted</option>
-<option>inferred</option><option>ontology</option></select></label>
-<button type=submit>Run</button></p>
-</form>
-</noscript>
-<h2>Saved queries</h2><ul class=examples>{examples}</ul>
-<script type="application/json" id=initial-query>{initial}</script>
-<script src="/static/yasgui/yasgui.min.js"></script>
-<script src="/static/query-page.js"></script>"""
-    head = '<link rel=stylesheet href="/static/yasgui/yasgui.min.css">'
-    return page("alliance-kg SPARQL endpoint", body, head)
+    view = {
+        "text": asked or DEFAULT_QUERY,  # the predeclared prefixes need no PREFIX lines
+        "formats": [(m.name, m.label) for m in QUERY_PAGE_FORMATS],
+        "examples": [
+            {
+                "href": "/?" + urlencode({"query": saved.text}),
+                "name": name,
+                "summary": saved.summary,
+            }
+            for name, saved in load_saved_queries(QUERIES_DIR).items()
+        ],
+        # Inside <script type=application/json>: no "<" may end the element early.
+        "initial": Markup(initial.replace("<", "\\u003c")),
+        "head": Markup('<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">'),
+    }
+    return render("query.html", "alliance-kg SPARQL endpoint", **view)
 
 
 def results_page(results, text: str, is_graph: bool = False) -> Response:
     """A page of query results: a boolean, solutions, or (`is_graph`) an iterable of triples."""
-    table = results_table(results, is_graph)
     if is_graph:
         offered = GRAPH_TYPES
     elif isinstance(results, ox.QueryBoolean):
         offered = (SPARQL_JSON, SPARQL_XML)
     else:
         offered = RESULT_TYPES
-    downloads = " ".join(
-        f'<a href="/sparql?{escape(urlencode({"query": text, "format": m.name}))}">{m.name}</a>'
+    downloads = [
+        {"href": "/sparql?" + urlencode({"query": text, "format": m.name}), "name": m.name}
         for m in offered
-    )
-    edit = f'<a href="/?{escape(urlencode({"query": text}))}">edit the query</a>'
-    body = f"<nav>{edit} download: {downloads}</nav>{table}"
-    return page("Results", body)
+    ]
+    view = {
+        "table": Markup(results_table(results, is_graph)),
+        "edit": "/?" + urlencode({"query": text}),
+        "downloads": downloads,
+    }
+    alternates = [
+        {"href": downloads[0]["href"], "type": offered[0].mime, "title": offered[0].label}
+    ]
+    return render("results.html", "Results", alternates=alternates, **view)
 
 
 def results_table(results, is_graph: bool = False) -> str:
@@ -224,26 +215,6 @@ def entity_space() -> str:
     if has_app_context():
         return current_app.config["SETTINGS"].base_iri + "id/"
     return ID
-
-
-def label_of(term) -> str | None:
-    """A resource's rdfs:label, English first, from any graph of the store."""
-    if not isinstance(term, ox.NamedNode) or not has_app_context():
-        return None
-    raw = current_app.extensions["alliance_kg_store"].raw
-    labels = [q.object for q in raw.quads_for_pattern(term, LABEL, None, None)]
-    english = [label for label in labels if (label.language or "").startswith("en")]
-    chosen = (english or labels or [None])[0]
-    return chosen.value if chosen is not None else None
-
-
-def labelled_link(term) -> str:
-    """A term as HTML with its label: the label links, its compact IRI follows in small type."""
-    label = label_of(term)
-    if label is None:
-        return term_link(term)
-    href = local_href(term)
-    return f'<a href="{escape(href)}">{escape(label)}</a> <small>{escape(compact(term))}</small>'
 
 
 #: The IRI spaces the graph mints under its base IRI, each dereferenced at /KIND/NAME: entities,
