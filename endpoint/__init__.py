@@ -146,6 +146,7 @@ def create_app(config: dict | None = None) -> Flask:
         linked_data,
         protocol,
         saved_queries_api,
+        search,
         status,
         store_protocol,
     )
@@ -171,6 +172,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dataset.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(explain_page.bp)
     # Queries (by GET or POST), the commonest requests, skip Flask's request machinery.
     app.wsgi_app = QueryPath(app)
