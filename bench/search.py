@@ -55,7 +55,7 @@ def measure(name: str, location: StoreLocation, searches: tuple[str, ...], runs:
     first = client.get("/search", query_string={"q": searches[0]})
     cold = time.perf_counter() - started
     assert first.status_code == 200, first.text
-    index = app.extensions["alliance_kg_search_index"]
+    index = app.extensions["alliance_kg"].search_index
     cells = []
     for text in searches:
         times = []
@@ -66,8 +66,7 @@ def measure(name: str, location: StoreLocation, searches: tuple[str, ...], runs:
         cells.append(f"{statistics.median(times) * 1000:8.1f}")
     size = f"{len(index.labels.entries):,} labels, {len(index.quotes.entries):,} quotes"
     print(f"{name:<16}{size:<32}{cold * 1000:10.0f}  " + "  ".join(cells))
-    app.extensions["alliance_kg_runner"].close()
-    app.extensions["alliance_kg_writer_lock"].release()
+    app.extensions["alliance_kg"].close()
 
 
 def main() -> None:

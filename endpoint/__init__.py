@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import threading
-import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from flask import Flask
 
 from endpoint.cache import AnswerCache
 from endpoint.runner import QueryRunner, Snapshots
+from endpoint.services import KEY, Services
 from graph.errors import InvalidInput
 from graph.store import KnowledgeStore, StoreLocation, default_store_path
 from ontology import BASE
@@ -100,16 +99,13 @@ def _attach_store(app: Flask, settings: Settings) -> None:
     location = StoreLocation(Path(settings.store))
     settings.store = str(location.root)  # absolute: query processes run elsewhere
     # Held while the process runs: a build or an update beside the server is refused.
-    app.extensions["alliance_kg_writer_lock"] = location.lock("a running server")
+    writer_lock = location.lock("a running server")
     store = KnowledgeStore.open(location)
-    app.extensions["alliance_kg_store"] = store
-    app.extensions["alliance_kg_cache"] = AnswerCache()
     # Queries run in processes that can be killed at the time limit, on snapshots of the store.
     snapshots = Snapshots(store, Path(settings.store) / "snapshots")
-    app.extensions["alliance_kg_snapshots"] = snapshots
     runner = QueryRunner(snapshots, settings.query_workers, settings.max_query_workers or None)
-    app.extensions["alliance_kg_runner"] = runner
     atexit.register(runner.close)
+    app.extensions[KEY] = Services(store, AnswerCache(), runner, snapshots, writer_lock)
 
 
 def _attach_remote_store(app: Flask, settings: Settings, remote) -> None:
@@ -122,19 +118,17 @@ def _attach_remote_store(app: Flask, settings: Settings, remote) -> None:
     from graph.remote_sync import version_of
 
     store = KnowledgeStore.remote(remote)
-    app.extensions["alliance_kg_store"] = store
-    app.extensions["alliance_kg_snapshots"] = None
     # Queries get a client of their own, which gives up at the query time limit.
     queries = KnowledgeStore.remote(replace(remote, timeout=settings.query_timeout))
-    app.extensions["alliance_kg_runner"] = RemoteRunner(queries.remote_store)
 
     def forget_graphs() -> None:  # another replica may have made or dropped graphs
         store.remote_store.forget_graphs()
         queries.remote_store.forget_graphs()
 
-    app.extensions["alliance_kg_cache"] = AnswerCache(
+    cache = AnswerCache(
         version_source=lambda: version_of(store.remote_store) or "new", on_change=forget_graphs
     )
+    app.extensions[KEY] = Services(store, cache, RemoteRunner(queries.remote_store))
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -143,6 +137,7 @@ def create_app(config: dict | None = None) -> Flask:
         dataset,
         errors,
         explain_page,
+        hooks,
         linked_data,
         protocol,
         saved_queries_api,
@@ -155,16 +150,15 @@ def create_app(config: dict | None = None) -> Flask:
     settings = Settings.from_environment(config)
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
-    # The larger of the two caps; each request is held to its own (see protocol.body_limit).
+    # The larger of the two caps; each request is held to its own (see hooks.body_limit).
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_upload_bytes)
-    app.extensions["alliance_kg_write_lock"] = threading.Lock()
-    app.extensions["alliance_kg_started"] = time.time()
     remote = settings.remote()
     if remote is not None:
         _attach_remote_store(app, settings, remote)
     else:
         _attach_store(app, settings)
     errors.register(app)
+    app.register_blueprint(hooks.bp)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(store_protocol.bp)
     app.register_blueprint(linked_data.bp)

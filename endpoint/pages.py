@@ -188,7 +188,9 @@ def labels_of(terms) -> dict:
     if not iris or not has_app_context():
         return {}
     values = " ".join(str(t) for t in iris)
-    store = current_app.extensions["alliance_kg_store"]
+    from endpoint.services import services
+
+    store = services().store
     rows = store.query(
         f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t <{LABEL.value}> ?l }}", view="all"
     )

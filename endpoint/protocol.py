@@ -10,15 +10,14 @@ from contextlib import contextmanager
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, has_request_context, request
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
-from endpoint import http
 from endpoint.cache import AnswerCache, cacheable, cached
 from endpoint.errors import HTTPError, no_content
 from endpoint.negotiation import negotiate
 from endpoint.pages import query_page, results_page
 from endpoint.runner import QueryRunner, raise_for
+from endpoint.services import services
 from graph.dataset import QueryDataset
 from graph.formats import (
     GRAPH_TYPES,
@@ -43,23 +42,11 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
 def store(app: Flask | None = None) -> KnowledgeStore:
-    return (app or current_app).extensions["alliance_kg_store"]
+    return services(app).store
 
 
 def settings(app: Flask | None = None):
     return (app or current_app).config["SETTINGS"]
-
-
-@bp.after_app_request
-def finish_response(response: Response) -> Response:
-    return http.finish(request, current_app, response, answer_cache().changed_at)
-
-
-@bp.route("/sparql", methods=["OPTIONS"])
-@bp.route("/store", methods=["OPTIONS"])
-def preflight() -> Response:
-    """The preflight's headers are added by `endpoint.http.with_cors`, as on every OPTIONS."""
-    return no_content()
 
 
 # ---------------------------------------------------------------------------- request parsing
@@ -70,36 +57,6 @@ def _values(req: Request, name: str) -> list[str]:
     if req.method == "POST" and req.mimetype == FORM:
         found += req.form.getlist(name)
     return found
-
-
-def body_limit(path: str, app: Flask) -> int:
-    """The largest body a request to `path` may have: uploads to the Graph Store take more
-    than queries and updates."""
-    if path == "/store" or path.startswith("/store/"):
-        return settings(app).max_upload_bytes
-    return settings(app).max_body_bytes
-
-
-@bp.before_app_request
-def follow_the_store() -> None:
-    """On a store other replicas write too, learn its dataset version before answering: a new
-    one empties the answer cache and the lists of graphs (see AnswerCache.sync)."""
-    answer_cache().sync()
-
-
-@bp.before_app_request
-def whole_chunked_body() -> None:
-    """Each request is held to its path's body limit. A body sent in chunks has no
-    Content-Length to refuse it by, and werkzeug's read of it (get_data, the form and multipart
-    parsers) stops silently at the size limit. It is read here, before anything parses it (they
-    then read it from memory); if more follows the limit, it is a 413, never a body cut short
-    (a cut after a `;` is a valid update)."""
-    limit = body_limit(request.path, current_app)
-    request.max_content_length = limit
-    if request.content_length is None and request.method in ("POST", "PUT"):
-        at_limit = len(request.get_data()) >= limit
-        if at_limit and request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge()
 
 
 def _single(req: Request, name: str) -> str | None:
@@ -208,7 +165,7 @@ def _negotiated(req: Request, form: str | None, rows: bool | None) -> MediaType:
     if rows:
         return offered[0]
     also = ("rows",) if rows is not None and form == "SELECT" else ()
-    return _chosen(req, offered, offered[0], also, form)
+    return chosen_media(req, offered, offered[0], also, form)
 
 
 def run_in_worker(
@@ -310,36 +267,36 @@ def maintainer():
     compiling its rules takes a few hundred milliseconds that startup need not wait for."""
     from graph.reasoning.maintain import Maintainer
 
-    extensions = current_app.extensions
-    if "alliance_kg_maintainer" not in extensions:
+    shared = services()
+    if shared.maintainer is None:
         allow = settings().allow_inconsistent
         remote = store().remote_store
         if remote is not None:
             from graph.remote_sync import RemoteWriter
 
-            extensions["alliance_kg_maintainer"] = RemoteWriter(remote, allow)
+            shared.maintainer = RemoteWriter(remote, allow)
         else:
-            extensions["alliance_kg_maintainer"] = Maintainer(store(), allow_inconsistent=allow)
-    return extensions["alliance_kg_maintainer"]
+            shared.maintainer = Maintainer(store(), allow_inconsistent=allow)
+    return shared.maintainer
 
 
 def query_runner(app: Flask) -> QueryRunner:
-    return app.extensions["alliance_kg_runner"]
+    return services(app).runner
 
 
 def answer_cache(app: Flask | None = None) -> AnswerCache:
-    return (app or current_app).extensions["alliance_kg_cache"]
+    return services(app).cache
 
 
 @contextmanager
 def writing():
     """Serialise writes; after each, make it durable, snapshot it for the query processes and
     start a new dataset version."""
-    with current_app.extensions["alliance_kg_write_lock"]:
+    with services().write_lock:
         try:
             yield
         finally:
-            snapshots = current_app.extensions["alliance_kg_snapshots"]
+            snapshots = services().snapshots
             if snapshots is not None:  # a remote store has none
                 snapshots.renew()
             answer_cache().changed()
@@ -353,7 +310,7 @@ FORMS_OF = {
 }
 
 
-def _chosen(
+def chosen_media(
     req: Request,
     offered: tuple[MediaType, ...],
     default: MediaType,
@@ -443,7 +400,7 @@ def authorise() -> None:
 
 
 def service_description() -> Response:
-    media = _chosen(request, (*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
+    media = chosen_media(request, (*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
     if media is HTML:
         return query_page()
     endpoint = ox.NamedNode(request.base_url)

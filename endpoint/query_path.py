@@ -57,7 +57,7 @@ class QueryPath:
             found = protocol.operation(req)
             if found is None or found[0] != "query":
                 return None
-            protocol.answer_cache(self.app).sync()  # as protocol.follow_the_store does
+            protocol.answer_cache(self.app).sync()  # as hooks.follow_the_store does
             response = protocol.run_query(req, self.app, found[1])
         except protocol.PageWanted:
             return None

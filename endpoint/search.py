@@ -8,11 +8,12 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from endpoint.browse import LABEL, _rows, _shown, shown_term
 from endpoint.pages import render
 from endpoint.protocol import answer_cache
+from endpoint.services import services
 
 bp = Blueprint("search", __name__)
 
@@ -72,7 +73,7 @@ class SearchIndex:
 
 def search_index() -> SearchIndex:
     version = answer_cache().version
-    held = current_app.extensions.get("alliance_kg_search_index")
+    held = services().search_index
     if held is not None and held.version == version:
         return held
     labels = [
@@ -84,7 +85,7 @@ def search_index() -> SearchIndex:
         for row in _rows("SELECT DISTINCT ?c ?q WHERE { ?c akg:quote ?q }")
     ]
     index = SearchIndex(version, Texts(labels), Texts(quotes))
-    current_app.extensions["alliance_kg_search_index"] = index
+    services().search_index = index
     return index
 
 

@@ -8,9 +8,10 @@ import os
 import time
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from endpoint.protocol import answer_cache, settings, store
+from endpoint.services import services
 from graph.errors import AllianceKGError
 
 bp = Blueprint("status", __name__)
@@ -52,7 +53,7 @@ def status() -> Response:
         backend = {"backend": "embedded", "location": settings().store}
     cache = answer_cache()
     cache.sync()
-    started = current_app.extensions["alliance_kg_started"]
+    started = services().started
     body = {
         "name": "alliance-kg",
         "version": _version(),

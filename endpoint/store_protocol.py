@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError, no_content
-from endpoint.protocol import _chosen, authorise, maintainer, settings, store, writing
+from endpoint.protocol import authorise, chosen_media, maintainer, settings, store, writing
 from graph.errors import InvalidInput
 from graph.formats import GRAPH_TYPES, READABLE_TYPES, file_format, readable
 from graph.updates import Changes, check_writable
@@ -54,7 +54,7 @@ def read(direct_graph: str | None = None) -> Response:
     graph = direct_graph if direct_graph is not None else _target()[0]
     if not _exists(graph):
         raise HTTPError(404, f"no graph <{graph}> in this store")
-    media = _chosen(request, GRAPH_TYPES, default=GRAPH_TYPES[0])
+    media = chosen_media(request, GRAPH_TYPES, default=GRAPH_TYPES[0])
     triples = list(
         dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in _quads(graph))
     )

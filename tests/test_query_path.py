@@ -28,7 +28,7 @@ def app(tmp_path_factory, built):
         }
     )
     yield app
-    app.extensions["alliance_kg_runner"].close()
+    app.extensions["alliance_kg"].close()
 
 
 @pytest.fixture

@@ -195,8 +195,7 @@ def test_void_counts_what_the_embedded_store_counts(replicas, built, tmp_path):
     here = app.test_client().get("/.well-known/void", headers=BALANCED)
     assert there.status_code == 200
     assert canonical_quads(there.text) == canonical_quads(here.get_data(as_text=True))
-    app.extensions["alliance_kg_runner"].close()
-    app.extensions["alliance_kg_writer_lock"].release()
+    app.extensions["alliance_kg"].close()
 
 
 def test_an_acknowledged_write_survives_the_replica_being_killed(replicas, remote_server, tmp_path):
