@@ -191,11 +191,12 @@ def _label_of(term: ox.NamedNode) -> ox.Literal | None:
 @bp.route("/entities")
 def entities() -> Response:
     """The graph's own entities A to Z, by label; one letter at a time when there are many."""
-    rows = _rows(
+    query = (
         f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s <{LABEL}> ?l "
         f'FILTER(STRSTARTS(STR(?s), "{entity_space()}")) '
         "FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') } GROUP BY ?s"
     )
+    rows = _rows(query)
     by_letter: dict[str, list[dict]] = {}
     for row in sorted(rows, key=lambda r: r["label"].value.casefold()):
         letter = _letter(row["label"].value)
@@ -208,7 +209,8 @@ def entities() -> Response:
         raise HTTPError(404, f"no entity's label starts with {chosen!r}")
     shown = [(chosen, by_letter[chosen])] if chosen else [(x, by_letter[x]) for x in letters]
     view = {"letters": letters, "chosen": chosen, "groups": shown, "total": len(rows)}
-    return render("entities.html", "Entities A to Z", section="/browse", **view)
+    twin = as_csv(query + " ORDER BY LCASE(STR(?label))")
+    return render("entities.html", "Entities A to Z", section="/browse", alternates=twin, **view)
 
 
 def _letter(label: str) -> str:
@@ -226,12 +228,13 @@ def sources() -> Response:
         "OPTIONAL { ?src akg:textFile ?f } "
         f"OPTIONAL {{ ?src dcterms:publisher ?pub . ?pub <{LABEL}> ?pl }} }} GROUP BY ?src"
     )
-    claims = _rows(
+    claims_query = (
         "SELECT ?src ?claim ?quote (SAMPLE(?m) AS ?modality) (SAMPLE(?wl) AS ?who) WHERE { "
         "?claim akg:source ?src ; akg:quote ?quote . OPTIONAL { ?claim akg:modality ?m } "
         f"OPTIONAL {{ ?claim akg:attributedTo ?w . ?w <{LABEL}> ?wl }} }} "
         "GROUP BY ?src ?claim ?quote"
     )
+    claims = _rows(claims_query)
     named = _rows(
         f"SELECT DISTINCT ?claim ?e (SAMPLE(?l) AS ?label) WHERE {{ ?claim akg:source ?src . "
         "GRAPH ?claim { { ?e ?p ?o } UNION { ?s ?p ?e } } "
@@ -263,7 +266,7 @@ def sources() -> Response:
                 ],
             }
         )
-    return render("sources.html", "Sources", documents=view)
+    return render("sources.html", "Sources", documents=view, alternates=as_csv(claims_query))
 
 
 def _text_of(file: ox.Literal | None) -> str:

@@ -276,7 +276,9 @@ def timeline() -> Response:
         "events": [{**vars(e), "anchor": e.href.rsplit("/", 1)[-1]} for e in events],
         "undated": [{"href": local_href(e), "label": labels.get(e) or compact(e)} for e in undated],
     }
-    return render("timeline.html", "Timeline", **view)
+    twin = [{"href": "/sparql?" + urlencode({"query": TIMELINE_QUERY, "format": "csv"}),
+             "type": "text/csv", "title": "CSV"}]  # fmt: skip
+    return render("timeline.html", "Timeline", alternates=twin, **view)
 
 
 @bp.route("/explain")
@@ -319,6 +321,8 @@ def contradictions() -> Response:
 
     found = violations(store().raw, premise_graphs(store()))
     media = negotiate(request.headers.get("Accept"), (JSON, HTML), JSON) or JSON
+    if request.args.get("format") in ("json", "html"):
+        media = JSON if request.args["format"] == "json" else HTML
     if media is not HTML:
         return Response(
             json.dumps([v.to_json() for v in found], ensure_ascii=False, indent=2),
@@ -333,7 +337,8 @@ def contradictions() -> Response:
         }
         for v in found
     ]
-    return render("contradictions.html", "Contradictions", contradictions=view)
+    twin = [{"href": "/contradictions?format=json", "type": "application/json", "title": "JSON"}]
+    return render("contradictions.html", "Contradictions", contradictions=view, alternates=twin)
 
 
 def _proof_view(proof) -> dict:

@@ -92,6 +92,10 @@ def test_an_error_is_a_page_for_a_browser_and_text_for_a_client(server):
         "/browse/class?iri=https%3A%2F%2Fw3id.org%2Falliance-kg%2Fontology%23SovereignState",
         "/queries",
         "/ontology",
+        "/entities",
+        "/sources",
+        "/timeline",
+        "/contradictions",
     ],
 )
 def test_pages_name_their_machine_readable_twin_in_a_link_header(server, path):
