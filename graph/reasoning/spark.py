@@ -62,18 +62,47 @@ def spark_fixpoint(reasoner: BatchReasoner, owl: list, project: list, master: st
             path = Path(work) / f"{table}.parquet"
             db.execute(f"COPY {table} TO '{path}' (FORMAT PARQUET)")
             spark.read.parquet(str(path)).createOrReplaceTempView(table)
-        triples = spark.table("triples").localCheckpoint()
-        triples.createOrReplaceTempView("triples")
-        _Rounds(reasoner, spark).run(owl, project)
-        out = Path(work) / "inferred"
-        spark.sql(reasoner.vacuous_filtered("triples")).write.parquet(str(out))
+        rounds = _Rounds(reasoner, spark)
+        try:
+            rounds.triples = rounds.checkpoint(spark.table("triples"))
+            rounds.triples.createOrReplaceTempView("triples")
+            rounds.run(owl, project)
+            out = Path(work) / "inferred"
+            spark.sql(reasoner.vacuous_filtered("triples")).write.parquet(str(out))
+        finally:
+            rounds.release_all()  # the session outlives the closure: free what it held
         db.execute(f"CREATE TABLE inferred AS SELECT s, p, o FROM read_parquet('{out}/*.parquet')")
 
 
 class _Rounds:
+    """The rounds of a closure. Each round's triples and delta are local checkpoints (kept in
+    the executors' block managers, which in local mode are this JVM's memory); a checkpoint is
+    released as soon as a newer one replaces it, so that memory holds one copy of the triples
+    and not one per round (a broadcast join then failed for want of driver memory)."""
+
     def __init__(self, reasoner: BatchReasoner, spark):
         self.reasoner = reasoner
         self.spark = spark
+        self.triples = None
+        self.delta = None
+        self._held: list = []
+
+    def checkpoint(self, frame):
+        held = frame.localCheckpoint()
+        self._held.append(held)
+        return held
+
+    def release(self, frame) -> None:
+        """Unpersist a checkpoint this closure made (by identity: a DataFrame's == is not)."""
+        kept = [held for held in self._held if held is not frame]
+        if len(kept) < len(self._held):
+            self._held = kept
+            frame.unpersist()
+
+    def release_all(self) -> None:
+        for frame in self._held:
+            frame.unpersist()
+        self._held.clear()
 
     def shape(self, view: str) -> tuple[set[int], set[int]]:
         typing = self.reasoner.encode("rdf:type")
@@ -88,7 +117,8 @@ class _Rounds:
         present = self.shape("triples")
         delta = None
         layer_full = True
-        since = self.spark.createDataFrame([], "s BIGINT, p BIGINT, o BIGINT")
+        empty = self.spark.createDataFrame([], "s BIGINT, p BIGINT, o BIGINT")
+        since = empty
         while True:
             new = self.round(owl, delta, present, sql.DELTA, fits)
             if new is None:
@@ -96,10 +126,12 @@ class _Rounds:
                 layer_delta = None if layer_full else self.shape("since_layer")
                 new = self.round(project, layer_delta, present, "since_layer", fits)
                 layer_full = False
-                since = self.spark.createDataFrame([], "s BIGINT, p BIGINT, o BIGINT")
+                self.release(since)
+                since = empty
                 if new is None:
                     return
-            since = since.union(new).localCheckpoint()
+            previous, since = since, self.checkpoint(since.union(new))
+            self.release(previous)
             delta = self.shape(sql.DELTA)
             present = merge(present, delta)
 
@@ -119,16 +151,22 @@ class _Rounds:
         if not parts:
             return None
         union = " UNION ALL ".join(parts)
-        new = self.spark.sql(
-            f"""SELECT DISTINCT c.s, c.p, c.o FROM ({union}) c WHERE NOT EXISTS
-            (SELECT 1 FROM triples t WHERE t.s = c.s AND t.p = c.p AND t.o = c.o)"""
-        ).localCheckpoint()
+        new = self.checkpoint(
+            self.spark.sql(
+                f"""SELECT DISTINCT c.s, c.p, c.o FROM ({union}) c WHERE NOT EXISTS
+                (SELECT 1 FROM triples t WHERE t.s = c.s AND t.p = c.p AND t.o = c.o)"""
+            )
+        )
         count = new.count()
         if count == 0:
+            self.release(new)
             return None
         new.createOrReplaceTempView(sql.DELTA)
-        triples = self.spark.table("triples").union(new).localCheckpoint()
-        triples.createOrReplaceTempView("triples")
+        previous, self.delta = self.delta, new
+        self.release(previous)
+        old, self.triples = self.triples, self.checkpoint(self.triples.union(new))
+        self.triples.createOrReplaceTempView("triples")
+        self.release(old)
         self.reasoner.report.rounds += 1
         self.reasoner.progress(
             f"reasoning on Spark: round {self.reasoner.report.rounds}, {count} new triples"
