@@ -50,7 +50,14 @@ def iri_end(text: str, i: int) -> int | None:
 
 
 def block_end(text: str, i: int) -> int:
-    """The offset just after the `}` that closes the `{` at `i`."""
+    """The offset just after the `}` that closes the `{` at `i` (the end of the text if none)."""
+    end = matching_end(text, i)
+    return len(text) if end is None else end
+
+
+def matching_end(text: str, i: int, opener: str = "{", closer: str = "}") -> int | None:
+    """The offset just after the `closer` that closes the `opener` at `i`, skipping strings,
+    IRIs and comments; None if it is never closed. The one bracket matcher of the project."""
     depth = 0
     j = i
     while j < len(text):
@@ -65,14 +72,14 @@ def block_end(text: str, i: int) -> int:
         if ch == "<" and (end := iri_end(text, j)):
             j = end
             continue
-        if ch == "{":
+        if ch == opener:
             depth += 1
-        elif ch == "}":
+        elif ch == closer:
             depth -= 1
             if depth == 0:
                 return j + 1
         j += 1
-    return len(text)
+    return None
 
 
 def tokens(text: str) -> Iterator[Token]:

@@ -63,3 +63,16 @@ def tokens_balanced(text: str) -> bool:
                     return False
                 stack.append(token.text[1:-1])
     return True
+
+
+def test_brackets_inside_strings_and_iris_do_not_close_a_group():
+    """One bracket matcher for the project (sparql_text.matching_end): a FILTER's parentheses
+    and a NOT EXISTS group are matched past brackets in strings and comments."""
+    from graph.reasoning.rules import _filter_clauses
+    from graph.reasoning.sparql_engine import _not_exists_patterns
+    from graph.sparql_text import matching_end
+
+    where = 'FILTER (?x != ")") FILTER NOT EXISTS { ?a <urn:b> "}" # }\n }'
+    assert _filter_clauses(where) == ['FILTER (?x != ")")', where[where.index("FILTER NOT") :]]
+    assert _not_exists_patterns(where) == [where[where.index("{") :]]
+    assert matching_end("{ open", 0) is None

@@ -20,6 +20,7 @@ import pyparsing
 from rdflib.plugins.sparql import prepareQuery
 
 from graph.errors import InvalidInput
+from graph.sparql_text import matching_end
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -273,13 +274,9 @@ def _filter_clauses(text: str) -> list[str]:
             opener, closer = "{", "}"
         else:
             opener, closer = "(", ")"
-        depth = 0
-        for j in range(i, len(text)):
-            depth += text[j] == opener
-            depth -= text[j] == closer
-            if depth == 0 and text[j] == closer:
-                clauses.append(text[start : j + 1])
-                break
+        end = matching_end(text, text.index(opener, i), opener, closer)
+        if end is not None:
+            clauses.append(text[start:end])
     return clauses
 
 

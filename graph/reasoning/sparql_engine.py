@@ -37,6 +37,7 @@ from graph.reasoning.rules import (
     schema_dependent_rules,
     writable,
 )
+from graph.sparql_text import block_end
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
 WORK = WORK_GRAPHS
@@ -783,13 +784,9 @@ def _not_exists_patterns(filters: str) -> list[str]:
     start = 0
     while (found := upper.find("NOT EXISTS", start)) >= 0:
         open_at = filters.index("{", found)
-        depth = 0
-        for i in range(open_at, len(filters)):
-            depth += {"{": 1, "}": -1}.get(filters[i], 0)
-            if depth == 0:
-                patterns.append(filters[open_at : i + 1])
-                start = i
-                break
+        end = block_end(filters, open_at)
+        patterns.append(filters[open_at:end])
+        start = end
     return patterns
 
 
