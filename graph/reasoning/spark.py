@@ -43,6 +43,12 @@ def session(master: str):
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1")
         builder = builder.config("spark.driver.host", "127.0.0.1")
         builder = builder.config("spark.sql.shuffle.partitions", "8")
+        # In local mode the executors' memory is the driver's own heap, shared with every
+        # broadcast table it builds; on a busy machine building one failed ("Not enough memory
+        # to build and broadcast the table", in CI) even for small closures. Sort-merge joins
+        # need no such table; a cluster keeps Spark's broadcasts.
+        builder = builder.config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        builder = builder.config("spark.sql.adaptive.autoBroadcastJoinThreshold", "-1")
     try:
         spark = builder.getOrCreate()
     except Exception as error:  # py4j and the JVM raise errors of their own kinds
