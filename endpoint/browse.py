@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
-from endpoint.pages import entity_space, local_href, render, short_name
+from endpoint.pages import entity_space, labels_of, render, shown_term
 from endpoint.protocol import store
 from graph.saved_queries import load_saved_queries
 from graph.sources import DEFAULT_SOURCES_DIR
@@ -41,7 +41,7 @@ def labelled(term: str, label: str = "?l") -> str:
     )
 
 
-def _rows(sparql: str) -> list[ox.QuerySolution]:
+def select_rows(sparql: str) -> list[ox.QuerySolution]:
     return list(store().query(sparql, view="all"))
 
 
@@ -49,26 +49,6 @@ def as_csv(sparql: str) -> list[dict]:
     """A page's machine-readable twin: the query that made it, answered as CSV."""
     href = "/sparql?" + urlencode({"query": sparql, "format": "csv"})
     return [{"href": href, "type": "text/csv", "title": "CSV"}]
-
-
-def shown_term(term) -> dict:
-    """A term for a template: its label (or compact form), compact form, and link."""
-    if isinstance(term, ox.NamedNode):
-        short = short_name(term)
-        return {"text": short, "compact": short, "href": href_of(term)}
-    return {"text": term.value if isinstance(term, ox.Literal) else str(term), "href": None}
-
-
-def _shown(term, label) -> dict:
-    shown = shown_term(term)
-    if label is not None:
-        shown["text"] = label.value
-    return shown
-
-
-def href_of(term: ox.NamedNode) -> str:
-    """Where a term is shown on this server (see pages.local_href)."""
-    return local_href(term)
 
 
 def _iri_argument() -> ox.NamedNode:
@@ -109,8 +89,8 @@ def browse() -> Response:
         + labelled("?c")
         + " } GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
-    classes = _rows(classes_query)
-    properties = _rows(
+    classes = select_rows(classes_query)
+    properties = select_rows(
         "SELECT ?p (COUNT(*) AS ?n) (SAMPLE(?l) AS ?label) WHERE { ?s ?p ?o "
         + labelled("?p")
         + " } GROUP BY ?p ORDER BY DESC(?n) ?p"
@@ -118,7 +98,7 @@ def browse() -> Response:
     view = {
         "classes": [
             {
-                **_shown(row["c"], row["label"]),
+                **shown_term(row["c"], row["label"]),
                 "count": int(row["n"].value),
                 "instances": "/browse/class?" + urlencode({"iri": row["c"].value}),
             }
@@ -127,7 +107,7 @@ def browse() -> Response:
         ],
         "properties": [
             {
-                **_shown(row["p"], row["label"]),
+                **shown_term(row["p"], row["label"]),
                 "count": int(row["n"].value),
                 "uses": "/browse/property?" + urlencode({"iri": row["p"].value}),
             }
@@ -141,20 +121,22 @@ def browse() -> Response:
 def class_instances() -> Response:
     """A class's instances with their labels, a page at a time."""
     cls, page = _iri_argument(), _page_number()
-    total = int(_rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}")[0]["n"].value)
+    total = int(
+        select_rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}")[0]["n"].value
+    )
     instances = (
         f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s a {cls} "
         + labelled("?s")
         + " } GROUP BY ?s ORDER BY LCASE(COALESCE(STR(?label), STR(?s)))"
     )
-    rows = _rows(f"{instances} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
-    label = _label_of(cls)
+    rows = select_rows(f"{instances} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
+    label = labels_of({cls}).get(cls)
     view = {
-        "cls": _shown(cls, label),
-        "instances": [_shown(row["s"], row["label"]) for row in rows],
+        "cls": shown_term(cls, label),
+        "instances": [shown_term(row["s"], row["label"]) for row in rows],
         "pager": _pager(page, total, iri=cls.value),
     }
-    title = f"Instances of {label.value if label else compact(cls)}"
+    title = f"Instances of {label or compact(cls)}"
     return render("class.html", title, alternates=as_csv(instances), **view)
 
 
@@ -162,30 +144,25 @@ def class_instances() -> Response:
 def property_uses() -> Response:
     """A property's uses (subject, value) with labels, a page at a time."""
     prop, page = _iri_argument(), _page_number()
-    total = int(_rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {prop} ?o }}")[0]["n"].value)
+    total = int(select_rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {prop} ?o }}")[0]["n"].value)
     uses = (
         f"SELECT ?s ?o (SAMPLE(?ls) AS ?slabel) (SAMPLE(?lo) AS ?olabel) WHERE {{ ?s {prop} ?o "
         + labelled("?s", "?ls")
         + labelled("?o", "?lo")
         + " } GROUP BY ?s ?o ORDER BY LCASE(COALESCE(STR(?slabel), STR(?s))) ?o"
     )
-    rows = _rows(f"{uses} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
-    label = _label_of(prop)
+    rows = select_rows(f"{uses} LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
+    label = labels_of({prop}).get(prop)
     view = {
-        "prop": _shown(prop, label),
+        "prop": shown_term(prop, label),
         "uses": [
-            {"subject": _shown(r["s"], r["slabel"]), "value": _shown(r["o"], r["olabel"])}
+            {"subject": shown_term(r["s"], r["slabel"]), "value": shown_term(r["o"], r["olabel"])}
             for r in rows
         ],
         "pager": _pager(page, total, iri=prop.value),
     }
-    title = f"Uses of {label.value if label else compact(prop)}"
+    title = f"Uses of {label or compact(prop)}"
     return render("property.html", title, alternates=as_csv(uses), **view)
-
-
-def _label_of(term: ox.NamedNode) -> ox.Literal | None:
-    rows = _rows(f"SELECT ?l WHERE {{ {labelled(str(term))} }} LIMIT 1")
-    return rows[0]["l"] if rows and rows[0]["l"] is not None else None
 
 
 @bp.route("/entities")
@@ -196,11 +173,11 @@ def entities() -> Response:
         f'FILTER(STRSTARTS(STR(?s), "{entity_space()}")) '
         "FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') } GROUP BY ?s"
     )
-    rows = _rows(query)
+    rows = select_rows(query)
     by_letter: dict[str, list[dict]] = {}
     for row in sorted(rows, key=lambda r: r["label"].value.casefold()):
         letter = _letter(row["label"].value)
-        by_letter.setdefault(letter, []).append(_shown(row["s"], row["label"]))
+        by_letter.setdefault(letter, []).append(shown_term(row["s"], row["label"]))
     letters = sorted(by_letter, key=lambda x: (x == "#", x))
     chosen = request.args.get("letter")
     if chosen is None and len(rows) > ALL_AT_ONCE and letters:
@@ -222,7 +199,7 @@ def _letter(label: str) -> str:
 def sources() -> Response:
     """The sources, each with its claims in the order of its text: the claim's quote in its
     paragraph, its modality, who it is attributed to and the entities it names."""
-    documents = _rows(
+    documents = select_rows(
         "SELECT ?src (SAMPLE(?t) AS ?title) (SAMPLE(?f) AS ?file) (SAMPLE(?pl) AS ?publisher) "
         "WHERE { ?src a akg:SourceDocument OPTIONAL { ?src dcterms:title ?t } "
         "OPTIONAL { ?src akg:textFile ?f } "
@@ -234,8 +211,8 @@ def sources() -> Response:
         f"OPTIONAL {{ ?claim akg:attributedTo ?w . ?w <{LABEL}> ?wl }} }} "
         "GROUP BY ?src ?claim ?quote"
     )
-    claims = _rows(claims_query)
-    named = _rows(
+    claims = select_rows(claims_query)
+    named = select_rows(
         f"SELECT DISTINCT ?claim ?e (SAMPLE(?l) AS ?label) WHERE {{ ?claim akg:source ?src . "
         "GRAPH ?claim { { ?e ?p ?o } UNION { ?s ?p ?e } } "
         f'FILTER(isIRI(?e) && STRSTARTS(STR(?e), "{entity_space()}")) '
@@ -244,7 +221,7 @@ def sources() -> Response:
     )
     entities: dict[ox.NamedNode, list[dict]] = {}
     for row in named:
-        entities.setdefault(row["claim"], []).append(_shown(row["e"], row["label"]))
+        entities.setdefault(row["claim"], []).append(shown_term(row["e"], row["label"]))
     view = []
     for doc in sorted(documents, key=lambda d: str(d["title"] or d["src"])):
         text = _text_of(doc["file"])
@@ -252,7 +229,7 @@ def sources() -> Response:
         own.sort(key=lambda c: _position(text, c["quote"].value))
         view.append(
             {
-                "source": _shown(doc["src"], doc["title"]),
+                "source": shown_term(doc["src"], doc["title"]),
                 "publisher": doc["publisher"].value if doc["publisher"] else None,
                 "claims": [
                     {

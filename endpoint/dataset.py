@@ -11,7 +11,7 @@ from flask import Blueprint, Response, redirect, request
 
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
-from endpoint.pages import entity_space, labels_of, local_href, render, short_name
+from endpoint.pages import entity_space, labels_of, render, short_name, shown_term
 from endpoint.protocol import settings, store
 from graph.export import export
 from graph.formats import GRAPH_TYPES, HTML, JSON_LD, TURTLE, by_name, named
@@ -150,22 +150,19 @@ def void_page(triples: list[ox.Triple]) -> Response:
     """The VoID description for a person: each statement as a row, links where they lead."""
     labels = labels_of({t.object for t in triples} | {t.predicate for t in triples})
     rows = [
-        {"subject": short_name(t.subject), "predicate": _shown(t.predicate, labels),
-         "value": _shown(t.object, labels)}
+        {
+            "subject": short_name(t.subject),
+            "predicate": shown_term(t.predicate, labels.get(t.predicate)),
+            "value": shown_term(t.object, labels.get(t.object)),
+        }
         for t in triples
-    ]  # fmt: skip
+    ]
     alternates = [
         {"href": "/.well-known/void?format=ttl", "type": "text/turtle", "title": "Turtle"}
     ]
     return render(
         "void.html", "VoID description", rows=rows, alternates=alternates, section="/data"
     )
-
-
-def _shown(term, labels: dict) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"text": labels.get(term) or short_name(term), "href": local_href(term)}
-    return {"text": term.value if isinstance(term, ox.Literal) else str(term), "href": None}
 
 
 @bp.route("/dumps/")

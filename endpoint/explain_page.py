@@ -10,8 +10,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 from flask import Blueprint, Response
 
-from endpoint.browse import shown_term
-from endpoint.pages import render
+from endpoint.pages import render, rule_anchor, shown_term
 from graph.reasoning.rules import OWL_RL_ORIGIN, OWL_RL_RULES
 from graph.terms import display
 from ontology import RULES_DIR
@@ -35,10 +34,6 @@ def _term(term) -> dict:
     if isinstance(term, ox.NamedNode):
         return shown_term(term)
     return {"text": display(term), "href": None}
-
-
-def rule_anchor(name: str) -> str:
-    return "/rules#" + name.removesuffix(".rq").replace("/", "-")
 
 
 def proof_view(proof) -> dict:

@@ -27,6 +27,8 @@ from endpoint.pages import (
     local_page,
     minted_base,
     render,
+    rule_anchor,
+    shown_term,
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
 from endpoint.protocol import store
@@ -147,9 +149,7 @@ def html_page(kind: str, name: str) -> Response:
     labels = labels_of(terms)
 
     def shown(term) -> dict:
-        view = shown_term(term)
-        view["label"] = labels.get(term)
-        return view
+        return shown_term(term, labels.get(term))
 
     title = labels.get(entity) or compact(entity)
     properties = []
@@ -242,18 +242,6 @@ def _merged(quads, incoming: bool = False) -> dict[tuple, list]:
 def _value(subject: ox.NamedNode, predicate: ox.NamedNode):
     quad = next(store().raw.quads_for_pattern(subject, predicate, None, None), None)
     return quad.object if quad is not None else None
-
-
-def shown_term(term) -> dict:
-    from endpoint.browse import shown_term as shown
-
-    return shown(term)
-
-
-def rule_anchor(name: str) -> str:
-    from endpoint.explain_page import rule_anchor as anchor
-
-    return anchor(name)
 
 
 @bp.route("/timeline")

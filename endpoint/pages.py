@@ -4,9 +4,7 @@ is loaded from anywhere else, so they work offline; a Content-Security-Policy ho
 from __future__ import annotations
 
 import json
-from functools import cache
 from html import escape
-from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -16,6 +14,7 @@ from markupsafe import Markup
 from graph.formats import GRAPH_TYPES, HTML, RESULT_TYPES, SPARQL_JSON, SPARQL_XML
 from graph.saved_queries import load_saved_queries
 from graph.terms import compact, display
+from graph.version import package_version
 from ontology import AKG, CLAIM, ID, PREFIXES
 from queries import QUERIES_DIR
 
@@ -58,7 +57,7 @@ def render(template: str, title: str, status: int = 200, **view) -> Response:
         title=title,
         nav=NAV,
         section=section,
-        version=_version(),
+        version=package_version(),
         query=view.pop("query", None),
         alternates=alternates,
         **view,
@@ -90,14 +89,6 @@ def _section(path: str) -> str | None:
     if path.startswith("/source/"):
         return "/sources"
     return "/" if path in ("/", "/sparql") else None
-
-
-@cache
-def _version() -> str:
-    try:
-        return version("alliance-kg")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def query_page() -> Response:
@@ -201,6 +192,23 @@ def labels_of(terms) -> dict:
         if held is None or (english and not held[1]):
             found[row["t"]] = (label.value, english)
     return {term: text for term, (text, _) in found.items()}
+
+
+def shown_term(term, label=None) -> dict:
+    """A term for a template: `text` (its label if given, else its short name; a literal's
+    value), `compact` (the short name), `href` (where this server shows it) and `label`."""
+    if isinstance(label, ox.Literal):
+        label = label.value
+    if isinstance(term, ox.NamedNode):
+        short = short_name(term)
+        return {"text": label or short, "compact": short, "href": local_href(term), "label": label}
+    text = term.value if isinstance(term, ox.Literal) else str(term)
+    return {"text": label or text, "href": None, "label": label}
+
+
+def rule_anchor(name: str) -> str:
+    """Where /rules explains a rule: OWL 2 RL's by name, the project's by file name."""
+    return "/rules#" + name.removesuffix(".rq").replace("/", "-")
 
 
 def short_name(term) -> str:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from endpoint.browse import LABEL, _rows, _shown, shown_term
-from endpoint.pages import render
+from endpoint.browse import LABEL, select_rows
+from endpoint.pages import render, shown_term
 from endpoint.protocol import answer_cache
 from endpoint.services import services
 
@@ -78,11 +78,13 @@ def search_index() -> SearchIndex:
         return held
     labels = [
         (row["l"].value.casefold(), row["s"], row["l"].value)
-        for row in _rows(f"SELECT DISTINCT ?s ?l WHERE {{ ?s <{LABEL}> ?l FILTER(isIRI(?s)) }}")
+        for row in select_rows(
+            f"SELECT DISTINCT ?s ?l WHERE {{ ?s <{LABEL}> ?l FILTER(isIRI(?s)) }}"
+        )
     ]
     quotes = [
         (row["q"].value.casefold(), row["c"], row["q"].value)
-        for row in _rows("SELECT DISTINCT ?c ?q WHERE { ?c akg:quote ?q }")
+        for row in select_rows("SELECT DISTINCT ?c ?q WHERE { ?c akg:quote ?q }")
     ]
     index = SearchIndex(version, Texts(labels), Texts(quotes))
     services().search_index = index
@@ -120,7 +122,7 @@ def search_results(text: str) -> tuple[list[dict], list[dict]]:
             if resource not in found or key < found[resource]:
                 found[resource] = key
     entities = [
-        {**_shown(resource, ox.Literal(key[2])), "iri": resource.value}
+        {**shown_term(resource, ox.Literal(key[2])), "iri": resource.value}
         for resource, key in sorted(found.items(), key=lambda item: item[1])[:SEARCH_LIMIT]
     ]
     sentences = []

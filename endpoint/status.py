@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import os
 import time
-from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, Response, jsonify
 
 from endpoint.protocol import answer_cache, settings, store
 from endpoint.services import services
 from graph.errors import AllianceKGError
+from graph.version import package_version
 
 bp = Blueprint("status", __name__)
-
-
-def _version() -> str:
-    try:
-        return version("alliance-kg")
-    except PackageNotFoundError:
-        return "dev"
 
 
 @bp.route("/healthz", methods=["GET", "HEAD"])
@@ -56,7 +49,7 @@ def status() -> Response:
     started = services().started
     body = {
         "name": "alliance-kg",
-        "version": _version(),
+        "version": package_version(),
         "store": {**backend, "quads": len(knowledge), "graphs": len(knowledge.graph_names())},
         "dataset_version": cache.version,
         "last_modified": cache.changed_at.isoformat(),

@@ -24,6 +24,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from graph.dataset import evaluate
+from graph.results import is_graph_result
 
 HEADER = struct.Struct(">I")
 
@@ -66,7 +67,7 @@ def answer(store, request: dict) -> dict:
     options = dataset.options(request["prefixes"], request["query"], request.get("base_iri"))
     results = evaluate(store, request["query"], options)
     buffer = io.BytesIO()
-    if not isinstance(results, (ox.QuerySolutions, ox.QueryBoolean)):
+    if is_graph_result(results):
         kind = "graph"
         fmt = ox.RdfFormat.from_media_type(request["graph_type"])
         prefixes = request["prefixes"] if fmt == ox.RdfFormat.TURTLE else None

@@ -42,10 +42,10 @@ from graph.remote_http import (
     RemoteSettings,
     ResponseReader,
     ResultCapped,
-    package_version,
     raise_for,
 )
 from graph.sparql_text import query_form
+from graph.version import package_version
 from ontology import STORE_GRAPHS
 
 #: Graphs Virtuoso keeps for itself in every database: never the project's data.

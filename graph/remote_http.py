@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import httpx
@@ -169,10 +168,3 @@ def raise_for(response: httpx.Response, url: str) -> None:
     if status == 404:
         raise StoreUnavailable(f"no SPARQL service at {url} (404): check the store URL")
     raise StoreUnavailable(f"the SPARQL store at {url} failed ({status}): {detail}")
-
-
-def package_version() -> str:
-    try:
-        return version("alliance-kg")
-    except PackageNotFoundError:
-        return "dev"
