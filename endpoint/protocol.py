@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, has_request_context, request
@@ -264,8 +265,9 @@ def rows_response(results) -> Response:
 
 def maintainer():
     """The reasoner that keeps the inferences current, made at the first write: importing it and
-    compiling its rules takes a few hundred milliseconds that startup need not wait for."""
-    from graph.reasoning.maintain import Maintainer
+    compiling its rules takes a few hundred milliseconds that startup need not wait for. The
+    on-disk store is written through an in-memory copy while it is small (MirrorWriter)."""
+    from graph.reasoning.maintain import MirrorWriter
 
     shared = services()
     if shared.maintainer is None:
@@ -276,7 +278,7 @@ def maintainer():
 
             shared.maintainer = RemoteWriter(remote, allow)
         else:
-            shared.maintainer = Maintainer(store(), allow_inconsistent=allow)
+            shared.maintainer = MirrorWriter(store(), allow_inconsistent=allow)
     return shared.maintainer
 
 
@@ -288,17 +290,26 @@ def answer_cache(app: Flask | None = None) -> AnswerCache:
     return services(app).cache
 
 
+@dataclass
+class Write:
+    #: The writer sets it when the write was committed in one transaction: its snapshot for
+    #: the query processes can then be taken after the write is acknowledged (Snapshots).
+    whole: bool = False
+
+
 @contextmanager
 def writing():
-    """Serialise writes; after each, make it durable, snapshot it for the query processes and
-    start a new dataset version."""
+    """Serialise writes; after each, snapshot it for the query processes and start a new
+    dataset version. A write is durable when it is committed: pyoxigraph writes RocksDB's
+    log before a transaction returns."""
+    write = Write()
     with services().write_lock:
         try:
-            yield
+            yield write
         finally:
             snapshots = services().snapshots
             if snapshots is not None:  # a remote store has none
-                snapshots.renew()
+                snapshots.committed(whole=write.whole)
             answer_cache().changed()
 
 
@@ -368,11 +379,14 @@ def run_update(text: str) -> Response:
     )
     # Relative IRIs resolve against the request's URL (a BASE in the text still wins).
     text = f"BASE <{request.base_url}>\n{text}"
-    with writing():
+    with writing() as write:
         if settings().plain:
-            store().update(text)
+            store().update(text)  # one transaction
+            write.whole = True
         else:
-            maintainer().apply_update(text)
+            writer = maintainer()
+            writer.apply_update(text)
+            write.whole = writer.in_one_transaction
     return no_content()
 
 

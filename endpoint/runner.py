@@ -6,7 +6,7 @@ when a query passes the limit, its process is killed with SIGKILL (its CPU is fr
 the client gets a 503 saying so, and a new process takes its place.
 
 Snapshots are RocksDB checkpoints (`Store.backup`: hard links to the immutable table files, made
-in tens of milliseconds), one after every write, taken under the write lock: a query sees the
+in tens of milliseconds), one after every write (see Snapshots for when): a query sees the
 dataset as of the last acknowledged write, and never an open database shared with the writer.
 A snapshot is deleted when no worker has it open and a newer one exists.
 """
@@ -36,33 +36,91 @@ log = logging.getLogger(__name__)
 
 
 class Snapshots:
-    """Read-only checkpoints of the live store, in a directory of their own."""
+    """Read-only checkpoints of the live store, in a directory of their own.
+
+    Every committed write is counted; a query runs on a snapshot that holds every write counted
+    when it asked (`acquire` waits for one). A write made in one transaction (the MirrorWriter's,
+    a plain server's) is snapshotted by a background thread after it is acknowledged: the
+    checkpoint (15-20 ms, most of it RocksDB flushing its memory table) is off the write's
+    path, and a checkpoint taken at any moment holds whole writes. A write made in many
+    transactions (a store too large to copy) is snapshotted before it is acknowledged, with
+    writes excluded, so that no snapshot holds half of it.
+    """
 
     def __init__(self, store: KnowledgeStore, directory: Path):
         self.store = store
         self.directory = directory
         shutil.rmtree(directory, ignore_errors=True)  # leftovers of an earlier run
         directory.mkdir(parents=True)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._renewing = threading.Lock()
         self._in_use: dict[str, int] = {}
+        self._pending: set[str] = set()
+        #: Writes committed, and how many of them the current snapshot holds.
+        self.written = 0
+        self.taken = 0
+        self._wanted = threading.Event()
+        self._renewer: threading.Thread | None = None
         self.current = ""
         self.renew()
 
     def renew(self) -> None:
-        """Checkpoint the store as it is now; call it with writes excluded."""
-        path = self.directory / uuid.uuid4().hex
-        self.store.flush()
-        self.store.raw.backup(str(path))
-        with self._lock:
-            self.current = str(path)
+        """Checkpoint the store as it is now: the snapshot holds every write counted so far."""
+        with self._renewing:
+            with self._lock:
+                holds = self.written
+            path = str(self.directory / uuid.uuid4().hex)
+            with self._lock:
+                self._pending.add(path)
+            try:
+                self.store.flush()
+                self.store.raw.backup(path)
+            finally:
+                with self._lock:
+                    self._pending.discard(path)
+            with self._lock:
+                if holds >= self.taken:
+                    self.current, self.taken = path, holds
+                self._lock.notify_all()
         self.collect()
 
-    def opened(self, old: str | None, new: str) -> None:
-        """A worker moves from snapshot `old` to `new`."""
-        if old is not None:
-            self.released(old)
+    def committed(self, *, whole: bool) -> None:
+        """A write was committed (call it with writes excluded); `whole`: in one transaction."""
         with self._lock:
-            self._in_use[new] = self._in_use.get(new, 0) + 1
+            self.written += 1
+        if not whole:
+            self.renew()
+            return
+        self._wanted.set()
+        if self._renewer is None or not self._renewer.is_alive():
+            self._renewer = threading.Thread(target=self._renew_when_wanted, daemon=True)
+            self._renewer.start()
+
+    def _renew_when_wanted(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                self.renew()
+            except Exception:  # acquire() renews itself when this thread falls behind
+                log.exception("taking a snapshot of the store failed")
+
+    def acquire(self, old: str | None) -> str:
+        """A snapshot holding every write committed so far, for a worker that leaves `old`."""
+        with self._lock:
+            wanted = self.written
+            if self.taken < wanted:
+                self._lock.wait_for(lambda: self.taken >= wanted, timeout=5)
+            stale = self.taken < wanted
+        if stale:  # the background thread failed or is stuck: take one here
+            self.renew()
+        with self._lock:
+            path = self.current
+            if old != path:
+                if old is not None:
+                    self._in_use[old] -= 1
+                self._in_use[path] = self._in_use.get(path, 0) + 1
+            return path
 
     def released(self, path: str) -> None:
         with self._lock:
@@ -70,7 +128,8 @@ class Snapshots:
 
     def collect(self) -> None:
         with self._lock:
-            keep = {self.current} | {path for path, count in self._in_use.items() if count > 0}
+            keep = {self.current, *self._pending}
+            keep |= {path for path, count in self._in_use.items() if count > 0}
             self._in_use = {p: c for p, c in self._in_use.items() if c > 0}
         for path in self.directory.iterdir():
             if str(path) not in keep:
@@ -158,10 +217,8 @@ class QueryRunner:
             log.warning("query process %d had ended; starting another", worker.process.pid)
             worker = self._restart(worker)
         try:
-            snapshot = self.snapshots.current
-            if worker.snapshot != snapshot:
-                self.snapshots.opened(worker.snapshot, snapshot)
-                worker.snapshot = snapshot
+            snapshot = self.snapshots.acquire(worker.snapshot)
+            worker.snapshot = snapshot
             write_message(worker.process.stdin, {**request, "snapshot": snapshot})
             ready, _, _ = select.select(
                 [worker.process.stdout], [], [], max(0.0, deadline - time.monotonic())

@@ -121,7 +121,7 @@ def _write_home(graph: str | None):
 
 def _apply(changes: Changes, drop_graph: str | None = None) -> None:
     check_writable(changes)
-    with writing():
+    with writing() as write:
         if settings().plain:
             for quad in changes.removed:
                 store().raw.remove(quad)
@@ -129,7 +129,9 @@ def _apply(changes: Changes, drop_graph: str | None = None) -> None:
         else:
             from graph.reasoning.maintain import UpdateReport
 
-            maintainer().apply_changes(changes, UpdateReport())
+            writer = maintainer()
+            writer.apply_changes(changes, UpdateReport())
+            write.whole = writer.in_one_transaction and drop_graph is None
         if drop_graph is not None:
             store().raw.remove_graph(ox.NamedNode(drop_graph))
 

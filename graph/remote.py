@@ -45,6 +45,7 @@ from graph.remote_http import (
     raise_for,
 )
 from graph.sparql_text import query_form
+from graph.terms import quad_data, triples_text
 from graph.version import package_version
 from ontology import STORE_GRAPHS
 
@@ -315,7 +316,7 @@ class RemoteStore:
                 self.post_graph(graph.value, triples)
                 continue
             for start in range(0, len(triples), INSERT_CHUNK):
-                block = _triples_text(triples[start : start + INSERT_CHUNK])
+                block = triples_text(triples[start : start + INSERT_CHUNK])
                 inside = (
                     block if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {block} }}"
                 )
@@ -463,24 +464,6 @@ class GraphResults:
 
     def serialize(self, output=None, format=ox.RdfFormat.N_TRIPLES):
         return ox.serialize(iter(self), output, format)
-
-
-def quad_data(quads: Iterable[ox.Quad]) -> str:
-    """Quads as the body of INSERT DATA / DELETE DATA, grouped by graph."""
-    by_graph: dict = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name, []).append(q.triple)
-    parts = []
-    for graph, triples in by_graph.items():
-        block = _triples_text(triples)
-        parts.append(
-            block if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {block} }}"
-        )
-    return "\n".join(parts)
-
-
-def _triples_text(triples: Iterable[ox.Triple]) -> str:
-    return "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
 
 
 def _prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:

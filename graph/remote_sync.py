@@ -27,8 +27,9 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 
 from graph.errors import StoreUnavailable
-from graph.remote import RemoteStore, quad_data
+from graph.remote import RemoteStore
 from graph.store import KnowledgeStore
+from graph.terms import quad_data
 from ontology import AKG, STORE_GRAPHS
 
 VERSION_GRAPH = ox.NamedNode(STORE_GRAPHS + "version")
@@ -83,6 +84,9 @@ class RemoteWriter:
 
     def apply_changes(self, changes, report) -> None:
         self.write(lambda maintainer: maintainer.apply_changes(changes, report))
+
+    #: Each write is published in one update request.
+    in_one_transaction = True
 
     @property
     def recorded(self) -> list:

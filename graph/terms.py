@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyoxigraph as ox
 
 from graph.errors import InvalidInput
@@ -126,3 +128,21 @@ def json_value(term: object) -> str | int | float | bool | None:
         if datatype == XSD + "boolean" and term.value in ("true", "false", "1", "0"):
             return term.value in ("true", "1")
     return term.value
+
+
+def quad_data(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of INSERT DATA / DELETE DATA, grouped by graph."""
+    by_graph: dict = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name, []).append(q.triple)
+    parts = []
+    for graph, triples in by_graph.items():
+        block = triples_text(triples)
+        parts.append(
+            block if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {block} }}"
+        )
+    return "\n".join(parts)
+
+
+def triples_text(triples: Iterable[ox.Triple]) -> str:
+    return "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)

@@ -12,6 +12,7 @@ from graph.reasoning.batch import materialise_store
 from graph.reasoning.consistency import Violation, new_violations, violations
 from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore
+from graph.terms import quad_data
 from graph.updates import Changes, UpdatePlanner, check_writable
 from ontology import INFERRED_GRAPH, ONTOLOGY_GRAPH, UPDATES_GRAPH
 
@@ -58,6 +59,8 @@ class Maintainer:
         self._contradictions: list[Violation] | None = None
         #: The writes that added contradictions, when they are allowed: (new violations).
         self.recorded: list[Violation] = []
+        #: The graphs the last write changed: those of its asserted quads, and the inferred one.
+        self.touched: set[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = set()
 
     def reasoner(self, adding: list[ox.Quad] = ()) -> Reasoner:
         """The reasoner, reading the premise graphs as they are and the graphs `adding` will
@@ -79,6 +82,7 @@ class Maintainer:
         )
         report = UpdateReport()
         net = _NetChange()
+        self.touched = {ox.NamedNode(INFERRED_GRAPH)}
         self._known_contradictions()
         for operation in planner.operations(sparql):
             changes = planner.plan(operation)
@@ -93,6 +97,7 @@ class Maintainer:
         """Remove, then add, asserted quads, maintaining the inferred graph; refused (and
         undone) if it would add a contradiction, unless contradictions are allowed."""
         self._known_contradictions()
+        self.touched = {ox.NamedNode(INFERRED_GRAPH)}
         net = _NetChange()
         net.record(self._apply(changes, report))
         self._check_consistent(net)
@@ -136,6 +141,7 @@ class Maintainer:
         )
         report.removed += len(effective.removed)
         report.added += len(effective.added)
+        self.touched.update(q.graph_name for q in [*effective.removed, *effective.added])
         touches_schema = any(
             isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == ONTOLOGY_GRAPH
             for q in [*removed, *added]
@@ -154,6 +160,117 @@ class Maintainer:
         if added:
             reasoner.insert(added)
         return effective
+
+
+#: On-disk stores of up to this many quads are written through an in-memory copy (MirrorWriter).
+MIRROR_LIMIT = 200_000
+
+
+class MirrorWriter:
+    """Writes to an on-disk store through an in-memory copy of it, for stores of up to
+    MIRROR_LIMIT quads. The rules run in the copy, and the store receives the write's net
+    difference in one transaction, so that a refused or failed write never touches it.
+
+    Measured on the article (45 graphs, 2k quads): every pattern of a rule is looked up in each
+    of the union's graphs, which costs pyoxigraph's on-disk store a RocksDB seek per graph, and
+    an incremental write (about 280 updates) 4x more time than in memory. The copy holds for as
+    long as this writer is the store's only writer: the server holds the store's writer lock.
+    Larger stores are written in place (a copy would cost their size in memory)."""
+
+    def __init__(self, store: KnowledgeStore, allow_inconsistent: bool = False):
+        self.store = store
+        self.allow_inconsistent = allow_inconsistent
+        self._mirror: KnowledgeStore | None = None
+        self._maintainer: Maintainer | None = None
+        #: The maintainer of the store itself, when it is too large to copy.
+        self._in_place: Maintainer | None = None
+        self._whole = False
+
+    def apply_update(self, sparql: str) -> UpdateReport:
+        return self._write(lambda maintainer: maintainer.apply_update(sparql))
+
+    def apply_changes(self, changes: Changes, report: UpdateReport) -> None:
+        self._write(lambda maintainer: maintainer.apply_changes(changes, report))
+
+    @property
+    def in_one_transaction(self) -> bool:
+        """Whether the last write reached the store in one transaction (through the copy)."""
+        return self._whole
+
+    @property
+    def recorded(self) -> list[Violation]:
+        """The contradictions writes added, when they are allowed."""
+        maintainer = self._in_place or self._maintainer
+        return maintainer.recorded if maintainer is not None else []
+
+    def _write(self, change):
+        if self._in_place is None and self._mirror is None:
+            if len(self.store) > MIRROR_LIMIT:
+                self._in_place = Maintainer(self.store, self.allow_inconsistent)
+            else:
+                self._mirror = copy_of(self.store)
+                self._maintainer = Maintainer(self._mirror, self.allow_inconsistent)
+        self._whole = False
+        if self._in_place is not None:
+            return change(self._in_place)
+        try:
+            outcome = change(self._maintainer)
+            self._publish(self._maintainer.touched)
+        except BaseException:
+            self._mirror = self._maintainer = None  # copied again from the store at the next write
+            raise
+        return outcome
+
+    def _publish(self, touched: set) -> None:
+        """Make the store's graphs what the copy's are, in one update where it can (then
+        `_whole` says so)."""
+        disk, mirror = self.store.raw, self._mirror.raw
+        removed: list[ox.Quad] = []
+        added: list[ox.Quad] = []
+        for graph in touched:
+            before = set(disk.quads_for_pattern(None, None, None, graph))
+            after = set(mirror.quads_for_pattern(None, None, None, graph))
+            removed += before - after
+            added += after - before
+        mine = set(mirror.named_graphs())
+        theirs = set(disk.named_graphs())
+        created, dropped = mine - theirs, theirs - mine
+        if any(_has_blank_node(q) for q in [*removed, *added]) or any(
+            isinstance(g, ox.BlankNode) for g in created | dropped
+        ):
+            # A blank node cannot be named in an update: one call per change instead.
+            for quad in removed:
+                disk.remove(quad)
+            disk.extend(added)
+            for graph in created:
+                disk.add_graph(graph)
+            for graph in dropped:
+                disk.remove_graph(graph)
+            return
+        operations = [f"CREATE SILENT GRAPH {g}" for g in created]
+        operations += [f"DROP SILENT GRAPH {g}" for g in dropped]
+        if removed:
+            operations.append(f"DELETE DATA {{ {quad_data(removed)} }}")
+        if added:
+            operations.append(f"INSERT DATA {{ {quad_data(added)} }}")
+        if operations:
+            disk.update(" ;\n".join(operations))
+        self._whole = True
+
+
+def copy_of(store: KnowledgeStore) -> KnowledgeStore:
+    """An in-memory copy of a store, empty graphs included."""
+    copy = ox.Store()
+    copy.extend(store.raw.quads_for_pattern(None, None, None, None))
+    for graph in store.raw.named_graphs():
+        copy.add_graph(graph)
+    return KnowledgeStore(copy)
+
+
+def _has_blank_node(quad: ox.Quad) -> bool:
+    return any(
+        isinstance(term, ox.BlankNode) for term in (quad.subject, quad.object, quad.graph_name)
+    )
 
 
 class _NetChange:
