@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyparsing
-from rdflib.plugins.sparql import prepareQuery
+import pyoxigraph as ox
 
 from graph.errors import InvalidInput
-from graph.sparql_text import matching_end
+from graph.sparql_text import matching_end, query_form, tokens
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -226,38 +225,74 @@ def load_rule_file(path: Path) -> Rule:
 
 @functools.cache
 def _parse_rule_file(path: Path, text: str) -> Rule:
+    """The rule of a CONSTRUCT query: pyoxigraph checks the query; its template and its basic
+    graph pattern (the WHERE clause without its FILTERs), variables written as IRIs, are then
+    read as Turtle, which has SPARQL's triple syntax (prefixed names, `a`, `;` and `,`,
+    literals), so each premise comes out as three resolved terms."""
     try:
-        query = prepareQuery(text)
-    except Exception as error:  # rdflib raises pyparsing errors of several kinds
+        ox.Store().query(text)
+    except SyntaxError as error:
         raise InvalidInput(f"{path}: not a valid SPARQL CONSTRUCT rule: {error}") from None
-    finally:
-        # pyparsing's packrat cache keeps the exceptions it met, and with them the frames of
-        # whoever called us (and a store they hold open): let them go.
-        pyparsing.ParserElement.reset_cache()
-    algebra = query.algebra
-    if algebra.name != "ConstructQuery" or len(algebra.template) != 1:
+    form = query_form(text)
+    starts = [t for t in tokens(text) if t.kind == "block"]
+    if form != "CONSTRUCT" or len(starts) != 2:
+        raise InvalidInput(
+            f"{path}: a rule is a CONSTRUCT {{ template }} WHERE {{ pattern }} query"
+        )
+    template, where = (block.text[1:-1] for block in starts)
+    prologue = text[: next(t.start for t in tokens(text) if t.upper == "CONSTRUCT")]
+    filters = _filter_clauses(where)
+    pattern = where
+    for clause in filters:
+        pattern = pattern.replace(clause, " ", 1)
+    if any(t.kind == "block" for t in tokens(pattern)) or re.search(
+        r"\b(OPTIONAL|UNION|MINUS|GRAPH|BIND|VALUES|SERVICE)\b", pattern, re.I
+    ):
+        raise InvalidInput(
+            f"{path}: a rule's WHERE clause is triple patterns and FILTERs, nothing else"
+        )
+    heads = _triple_patterns(prologue, template, path)
+    if len(heads) != 1:
         raise InvalidInput(
             f"{path}: a rule is a CONSTRUCT query with exactly one triple in its template"
         )
-    premises = [" ".join(term.n3() for term in triple) for triple in _pattern_triples(algebra.p)]
-    head = " ".join(term.n3() for term in algebra.template[0])
-    filters = " ".join(_filter_clauses(text[text.upper().index("WHERE") :]))
-    name = path.stem
+    premises = _triple_patterns(prologue, pattern, path)
     return Rule(
-        name, tuple(dict.fromkeys(premises)), head, filters, origin=f"ontology/rules/{path.name}"
+        path.stem,
+        tuple(dict.fromkeys(premises)),
+        heads[0],
+        " ".join(filters),
+        origin=f"ontology/rules/{path.name}",
     )
 
 
-def _pattern_triples(node) -> list:
-    """The triples of the basic graph patterns of a group, not those inside FILTER expressions."""
-    if getattr(node, "name", None) == "BGP":
-        return list(node.triples)
-    triples = []
-    for part in ("p", "p1", "p2"):
-        child = node.get(part) if hasattr(node, "get") else None
-        if child is not None:
-            triples += _pattern_triples(child)
-    return triples
+#: Variables are read as IRIs in this namespace (see _parse_rule_file).
+VARIABLE_IRI = "urn:alliance-kg:variable:"
+
+
+def _triple_patterns(prologue: str, patterns: str, path: Path) -> list[str]:
+    """Triple patterns (SPARQL text) as `?s <p> <o>` strings of resolved terms."""
+    parts, last = [], 0
+    for token in tokens(patterns):  # variables only: a `?` inside a string stays
+        if token.kind == "word" and token.text[0] in "?$":
+            parts += [patterns[last : token.start], f"<{VARIABLE_IRI}{token.text[1:]}>"]
+            last = token.end
+    turtle = "".join([*parts, patterns[last:]]).strip()
+    if turtle and not turtle.endswith("."):
+        turtle += " ."
+    try:
+        triples = list(ox.parse(f"{prologue}\n{turtle}".encode(), format=ox.RdfFormat.TURTLE))
+    except SyntaxError as error:
+        raise InvalidInput(f"{path}: cannot read the rule's triple patterns: {error}") from None
+
+    def shown(term) -> str:
+        if isinstance(term, ox.NamedNode) and term.value.startswith(VARIABLE_IRI):
+            return "?" + term.value[len(VARIABLE_IRI) :]
+        if isinstance(term, ox.BlankNode):
+            return f"?_{term.value}"  # a blank node in a pattern is a variable
+        return str(term)
+
+    return [" ".join(shown(t) for t in (x.subject, x.predicate, x.object)) for x in triples]
 
 
 def _filter_clauses(text: str) -> list[str]:
@@ -302,8 +337,6 @@ def pattern_terms(pattern: str) -> list[str]:
 
 def constant_term(token: str, prefixes: dict[str, str] = KNOWN_PREFIXES):
     """The RDF term of a constant in a pattern (an IRI, a prefixed name, `a` or a literal)."""
-    import pyoxigraph as ox
-
     if token == "a":
         return ox.NamedNode(RDF_TYPE)
     if token.startswith("<"):
