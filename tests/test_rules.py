@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 
-from graph.reasoning.rules import matches
+from graph.errors import InvalidInput
+from graph.reasoning.rules import load_rule_file, matches
 
 EX = "urn:test:"
 
@@ -33,3 +35,45 @@ def test_a_premise_binds_its_variables_once_per_distinct_match_in_order():
     ]
     assert matches(f"<{EX}a> ?p <{EX}b>", rows) == [{"?p": f"<{EX}likes>"}]
     assert matches(f"?x <{EX}hates> ?y", rows) == []
+
+
+def rule_file(tmp_path, text: str):
+    path = tmp_path / "a-rule.rq"
+    path.write_text("PREFIX ex: <urn:test:>\n" + text)
+    return load_rule_file(path)
+
+
+def test_a_rule_file_is_read_into_resolved_premises_a_head_and_its_filters(tmp_path):
+    rule = rule_file(
+        tmp_path,
+        'CONSTRUCT { ?a ex:near $b } WHERE {\n  ?a a ex:Port ; ex:label "?x {not a group}" ,\n'
+        '    "y"@en .\n  ?a ex:road ?b . # a comment { }\n  FILTER (?a != ?b)\n'
+        "  FILTER NOT EXISTS { ?b ex:closed true }\n}",
+    )
+    assert rule.head == "?a <urn:test:near> ?b"
+    assert rule.premises == (
+        "?a <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:test:Port>",
+        '?a <urn:test:label> "?x {not a group}"',
+        '?a <urn:test:label> "y"@en',
+        "?a <urn:test:road> ?b",
+    )
+    assert rule.filters == "FILTER (?a != ?b) FILTER NOT EXISTS { ?b ex:closed true }"
+    assert rule.origin == "ontology/rules/a-rule.rq"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("CONSTRUCT { ?a ex:p ?b } WHERE { ?a ex:q ?b", "not a valid SPARQL CONSTRUCT rule"),
+        ("SELECT ?a WHERE { ?a ex:q ?b }", "CONSTRUCT { template } WHERE { pattern }"),
+        ("CONSTRUCT WHERE { ?a ex:q ?b }", "CONSTRUCT { template } WHERE { pattern }"),
+        ("CONSTRUCT { ?a ex:p ?b . ?b ex:p ?a } WHERE { ?a ex:q ?b }", "exactly one triple"),
+        ("CONSTRUCT { ?a ex:p ?b } WHERE { ?a ex:q ?b OPTIONAL { ?b ex:r ?c } }",
+         "triple patterns and FILTERs"),
+    ],
+)  # fmt: skip
+def test_a_rule_file_that_is_not_a_rule_is_refused_with_its_name(tmp_path, text, message):
+    with pytest.raises(InvalidInput) as refused:
+        rule_file(tmp_path, text)
+    assert message in str(refused.value)
+    assert "a-rule.rq" in str(refused.value)
