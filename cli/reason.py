@@ -2,6 +2,7 @@
 engine."""
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -111,15 +112,27 @@ def reason_batch(
 ) -> int:
     from graph.reasoning.batch import closure_of_files
 
-    with tempfile.TemporaryDirectory(prefix="alliance-kg-reason-") as work:
-        written = Path(work) / "inferred.nt"
+    def run(written: Path):
         with progress_steps(None) as step:
             layer = [] if no_rules else None
-            report = closure_of_files(
+            return closure_of_files(
                 paths, written, layer, memory_limit, threads, step, spark_master
             )
-        with output_file(output) as stream, written.open("rb") as result:
-            shutil.copyfileobj(result, stream, 1 << 20)
+
+    if output is not None:  # written in place beside the output, renamed at the end
+        partial = output.with_name(output.name + ".partial")
+        try:
+            partial.open("wb").close()  # an unwritable output fails here, before the work
+            report = run(partial)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+        return report.inferred
+    with tempfile.TemporaryDirectory(prefix="alliance-kg-reason-") as work:
+        written = Path(work) / "inferred.nt"
+        report = run(written)
+        with written.open("rb") as result:
+            shutil.copyfileobj(result, sys.stdout.buffer, 1 << 20)
     return report.inferred
 
 
