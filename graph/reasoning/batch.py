@@ -73,6 +73,7 @@ PLAIN = """(NOT contains(line, '\t') AND suffix(line, ' .')
     "{literal}", CANONICAL_LITERAL.replace("'", "''")
 )  # inlined: a pattern given as a parameter is compiled again for every row
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
+W3C = "<http://www.w3.org/"
 NO_TRIPLES = "SELECT NULL::BIGINT AS s, NULL::BIGINT AS p, NULL::BIGINT AS o WHERE false"
 
 
@@ -122,6 +123,7 @@ class BatchReasoner:
         self.report = BatchReport()
         self._started = time.perf_counter()
         self._ids: dict[str, int] = {}
+        self._w3c_read = False
 
     def close(self) -> None:
         self.db.close()
@@ -244,8 +246,17 @@ class BatchReasoner:
     def encode(self, constant: str) -> int:
         """The number of a constant of a rule, added to the dictionary if no triple has it."""
         term = _canonical(constant)
+        if not self._w3c_read:  # the rules' constants are mostly these: one query, not forty
+            self._ids.update(
+                self.db.execute(
+                    f"SELECT term, id FROM terms WHERE starts_with(term, '{W3C}')"
+                ).fetchall()
+            )
+            self._w3c_read = True
         if term not in self._ids:
-            found = self.db.execute("SELECT id FROM terms WHERE term = ?", [term]).fetchone()
+            found = None
+            if not term.startswith(W3C):  # those are all in _ids already, if any triple has them
+                found = self.db.execute("SELECT id FROM terms WHERE term = ?", [term]).fetchone()
             if found is None:
                 n = self._next_number
                 self._next_number += 1
