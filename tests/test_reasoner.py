@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 
 from bench.synthetic import generate
+from graph.reasoning.closure import vacuous_filter_sparql
 from graph.reasoning.reference import reference_closure
-from graph.reasoning.rules import load_rule_files
-from graph.reasoning.sparql_engine import Reasoner, vacuous_filter_sparql
+from graph.reasoning.rule_files import load_rule_files
+from graph.reasoning.sparql_engine import Reasoner
 from ontology import AKG, RULES_DIR, VOCABULARY_FILES
 
 ONTOLOGY, DATA, INFERRED = "urn:test:ontology", "urn:test:data", "urn:test:inferred"

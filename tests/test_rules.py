@@ -6,7 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from graph.errors import InvalidInput
-from graph.reasoning.rules import load_rule_file, matches
+from graph.reasoning.rule_files import load_rule_file
+from graph.reasoning.rules import matches
 
 EX = "urn:test:"
 

@@ -68,7 +68,7 @@ def tokens_balanced(text: str) -> bool:
 def test_brackets_inside_strings_and_iris_do_not_close_a_group():
     """One bracket matcher for the project (sparql_text.matching_end): a FILTER's parentheses
     and a NOT EXISTS group are matched past brackets in strings and comments."""
-    from graph.reasoning.rules import _filter_clauses
+    from graph.reasoning.rule_files import _filter_clauses
     from graph.reasoning.sparql_engine import _not_exists_patterns
     from graph.sparql_text import matching_end
 

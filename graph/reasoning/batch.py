@@ -26,20 +26,20 @@ from graph.errors import DataSyntaxError, InvalidInput
 from graph.files import open_rdf
 from graph.formats import file_format
 from graph.reasoning import sql
+from graph.reasoning.closure import REFLEXIVE_VACUOUS, W3C, W3C_VOCABULARIES, first_pass_order
+from graph.reasoning.rule_files import load_rule_files
 from graph.reasoning.rules import (
     KNOWN_PREFIXES,
     OWL_RL_RULES,
     RDF,
     RDFS,
+    XSD,
     Rule,
-    load_rule_files,
     schema_dependent_rules,
 )
-from graph.reasoning.sparql_engine import REFLEXIVE_VACUOUS, W3C_VOCABULARIES, _first_pass_order
 from ontology import RULES_DIR
 
 Progress = Callable[[str], None]
-XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC_TYPES = [
     "integer",
     "decimal",
@@ -73,7 +73,8 @@ PLAIN = """(NOT contains(line, '\t') AND suffix(line, ' .')
     "{literal}", CANONICAL_LITERAL.replace("'", "''")
 )  # inlined: a pattern given as a parameter is compiled again for every row
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
-W3C = "<http://www.w3.org/"
+#: The common start of the W3C vocabularies' terms, as N-Triples writes them.
+W3C_TERMS = f"<{W3C}"
 NO_TRIPLES = "SELECT NULL::BIGINT AS s, NULL::BIGINT AS p, NULL::BIGINT AS o WHERE false"
 
 
@@ -249,13 +250,13 @@ class BatchReasoner:
         if not self._w3c_read:  # the rules' constants are mostly these: one query, not forty
             self._ids.update(
                 self.db.execute(
-                    f"SELECT term, id FROM terms WHERE starts_with(term, '{W3C}')"
+                    f"SELECT term, id FROM terms WHERE starts_with(term, '{W3C_TERMS}')"
                 ).fetchall()
             )
             self._w3c_read = True
         if term not in self._ids:
             found = None
-            if not term.startswith(W3C):  # those are all in _ids already, if any triple has them
+            if not term.startswith(W3C_TERMS):  # those of any triple are all in _ids already
                 found = self.db.execute("SELECT id FROM terms WHERE term = ?", [term]).fetchone()
             if found is None:
                 n = self._next_number
@@ -292,7 +293,7 @@ class BatchReasoner:
     def _compile(self, layer: list[Rule] | None) -> tuple[list, list]:
         """The rules' variants (OWL 2 RL, the project's), with the tables their SQL reads."""
         layer_rules = load_rule_files(RULES_DIR) if layer is None else layer
-        owl_rules = _first_pass_order(list(OWL_RL_RULES) + schema_dependent_rules(self._lists()))
+        owl_rules = first_pass_order(list(OWL_RL_RULES) + schema_dependent_rules(self._lists()))
         self.db.execute(
             f"CREATE TABLE {sql.NUMBERS} AS SELECT id, value FROM (SELECT id, TRY_CAST("
             "regexp_extract(term, ?, 1) AS DOUBLE) AS value FROM terms WHERE id < 0) "

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 
-from graph.reasoning.rules import LIST_MEMBER, PROLOGUE, constant_term, pattern_terms
+from graph.reasoning.rules import LIST_MEMBER, PROLOGUE, XSD, constant_term, pattern_terms
 from graph.terms import compact
 from ontology import INFERRED_GRAPH
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 #: How many violations of one rule are reported at most (a broken axiom can match everything).
 PER_RULE = 200
 

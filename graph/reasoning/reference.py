@@ -10,7 +10,7 @@ import owlrl
 import pyoxigraph as ox
 import rdflib
 
-from graph.reasoning.sparql_engine import vacuous_filter_sparql
+from graph.reasoning.closure import vacuous_filter_sparql
 
 ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
 SCRATCH = "urn:alliance-kg:reference"

@@ -23,6 +23,15 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from graph.reasoning.closure import (
+    OWL,
+    RDFS,
+    first_pass_order,
+    stage_of,
+    vacuous_filter_sparql,
+)
+from graph.reasoning.deltas import DeltaRows
+from graph.reasoning.rule_files import load_rule_files
 from graph.reasoning.rules import (
     OWL_RL_ORIGIN,
     OWL_RL_RULES,
@@ -30,7 +39,6 @@ from graph.reasoning.rules import (
     AnyOf,
     HeadIndex,
     Rule,
-    load_rule_files,
     matches,
     pattern_constants,
     pattern_terms,
@@ -41,23 +49,7 @@ from graph.sparql_text import block_end
 from ontology import INFERRED_GRAPH, RULES_DIR, WORK_GRAPHS
 
 WORK = WORK_GRAPHS
-OWL = "http://www.w3.org/2002/07/owl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-W3C_VOCABULARIES = (OWL, RDF, RDFS, XSD)
-W3C = "http://www.w3.org/"  # the prefix they share
-#: Predicates whose reflexive triples (x p x) say nothing.
-REFLEXIVE_VACUOUS = (
-    RDFS + "subClassOf",
-    RDFS + "subPropertyOf",
-    OWL + "equivalentClass",
-    OWL + "equivalentProperty",
-    OWL + "sameAs",
-)
 SCHEMA_LIST_PREDICATES = ("propertyChainAxiom", "intersectionOf", "hasKey")
-#: Deltas up to this many triples are inlined into the rules' queries as VALUES rows.
-INLINE_LIMIT = 2000
 #: Up to this many matches of one premise, a rule is specialised per match (see _delta_variants).
 SPECIALISE_LIMIT = 64
 #: The rules that the first pass runs as the transitive closure of their property.
@@ -67,36 +59,6 @@ SCHEMA_CLOSURES = {"scm-sco": RDFS + "subClassOf", "scm-spo": RDFS + "subPropert
 SPLIT_LIMIT = 1000
 
 Progress = Callable[[str], None]
-
-
-def vacuous_filter_sparql(graph: str) -> str:
-    """The documented output filter, as an update that deletes vacuous triples from `graph`:
-    x owl:sameAs x and other reflexive schema triples, x rdf:type owl:Thing, x rdfs:subClassOf
-    owl:Thing, p rdfs:domain owl:Thing, p rdfs:range owl:Thing, and triples about the RDF, RDFS,
-    OWL and XSD vocabularies themselves (axiomatic and datatype triples). Triples with literal
-    subjects cannot be stored and never arise.
-
-    The cases with constants are index look-ups; only the last reads every triple, and tests
-    each subject against the vocabularies' common prefix first (a third faster over 1M)."""
-    reflexive = ", ".join(f"<{p}>" for p in REFLEXIVE_VACUOUS)
-    vocabularies = " || ".join(f'STRSTARTS(?iri, "{v}")' for v in W3C_VOCABULARIES)
-    return f"""{PROLOGUE}
-DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{
-  {{ GRAPH <{graph}> {{ ?s ?p ?s }} FILTER (?p IN ({reflexive})) BIND (?s AS ?o) }}
-  UNION {{
-    GRAPH <{graph}> {{ ?s rdf:type owl:Thing }} BIND (rdf:type AS ?p) BIND (owl:Thing AS ?o)
-  }}
-  UNION {{
-    VALUES ?p {{ rdfs:subClassOf rdfs:domain rdfs:range }}
-    GRAPH <{graph}> {{ ?s ?p owl:Thing }} BIND (owl:Thing AS ?o)
-  }}
-  UNION {{
-    GRAPH <{graph}> {{ ?s ?p ?o }}
-    FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{W3C}"))
-    BIND (STR(?s) AS ?iri)
-    FILTER ({vocabularies})
-  }}
-}}"""
 
 
 @dataclass
@@ -130,9 +92,8 @@ class Reasoner:
         self.layer = load_rule_files(RULES_DIR) if layer_rules is None else layer_rules
         self.progress = progress
         self._work = itertools.count()
-        #: The rows of small delta graphs, read once; a delta graph is complete before it is read.
-        self._delta_rows: dict[str, list[ox.Triple] | None] = {}
-        self._delta_by_predicate: dict[str, dict[ox.NamedNode, list[ox.Triple]]] = {}
+        #: The rows of small delta graphs, read once.
+        self.deltas = DeltaRows(store)
         self._has_literal_pairs: bool | None = None
         self._new_same_as = False
         #: During materialisation, the output graphs rules read so far (an empty graph still
@@ -143,7 +104,7 @@ class Reasoner:
             f"SELECT ?p WHERE {{ ?p a <{OWL}FunctionalProperty> }}", default_graph=graphs
         )
         self._functional = {row["p"].value for row in functional}
-        self.owl_rules = _first_pass_order(
+        self.owl_rules = first_pass_order(
             list(OWL_RL_RULES) + schema_dependent_rules(self._schema_lists())
         )
 
@@ -343,7 +304,7 @@ class Reasoner:
             if triples is None:
                 variants.append((rule.head, self._body(rule, delta, i)))
                 continue
-            bindings = matches(premise, self._delta_rows_for(delta, premise))
+            bindings = matches(premise, self.deltas.matching(delta, premise))
             if len(bindings) <= SPECIALISE_LIMIT:
                 for binding in filter(functools.partial(writable, rule), bindings):
                     special = rule.specialise(binding, drop=i)
@@ -385,7 +346,7 @@ class Reasoner:
     def _literal_pairs(self, delta: list[ox.Triple] | None) -> bool:
         """Whether some subject has two literal values for one functional property (cached; a
         delta that adds a literal value of a functional property may create one: a small one is
-        checked here, a large one (None) by `_small_delta` when it first reads it). A pair
+        checked here, a large one (None) by `_small_delta` when it is first read). A pair
         made by a new IRI value needs no check: prp-fp derives that the IRI is owl:sameAs the
         literal, and equality replication copies the IRI's triples."""
         if delta is not None and any(
@@ -404,40 +365,13 @@ class Reasoner:
         return self._has_literal_pairs
 
     def _small_delta(self, delta: str) -> list[ox.Triple] | None:
-        if delta not in self._delta_rows:
-            quads = list(
-                itertools.islice(
-                    self.store.quads_for_pattern(None, None, None, ox.NamedNode(delta)),
-                    INLINE_LIMIT + 1,
-                )
-            )
-            small = len(quads) <= INLINE_LIMIT and not any(
-                isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)
-            )
-            self._delta_rows[delta] = (
-                [ox.Triple(q.subject, q.predicate, q.object) for q in quads] if small else None
-            )
-            if not small and self._has_literal_pairs is False:
-                self._has_literal_pairs = self._literal_pair_in(delta)
-        return self._delta_rows[delta]
-
-    def _forget_deltas(self) -> None:
-        self._delta_rows.clear()
-        self._delta_by_predicate.clear()
-
-    def _delta_rows_for(self, delta: str, pattern: str) -> list[ox.Triple]:
-        """The rows of a small delta that may match `pattern`: those with its predicate, if it
-        has a constant one (the rows are grouped by predicate once per delta)."""
-        rows = self._small_delta(delta) or []
-        constants = pattern_constants(pattern)
-        if constants is None or constants[1] is None:
-            return rows
-        if delta not in self._delta_by_predicate:
-            grouped: dict[ox.NamedNode, list[ox.Triple]] = {}
-            for row in rows:
-                grouped.setdefault(row.predicate, []).append(row)
-            self._delta_by_predicate[delta] = grouped
-        return self._delta_by_predicate[delta].get(constants[1], [])
+        """The rows of `delta` (None if it is too large to read): a large one may hold a new
+        literal pair, checked when it is first read (see _literal_pairs)."""
+        first = not self.deltas.read(delta)
+        rows = self.deltas.small(delta)
+        if first and rows is None and self._has_literal_pairs is False:
+            self._has_literal_pairs = self._literal_pair_in(delta)
+        return rows
 
     def _transitive_properties(self) -> list[str]:
         found = self.store.query(
@@ -488,7 +422,7 @@ WHERE {{
             self._reading = None
         self.store.update(f"ADD SILENT <{outputs[2]}> TO <{self.inferred}>")
         self._drop(outputs[2])
-        self._forget_deltas()
+        self.deltas.forget()
         self.store.update(vacuous_filter_sparql(delta))
         self.store.update(f"ADD SILENT <{delta}> TO <{self.inferred}>")
         self._saturate(delta, report, layer_full=True)
@@ -635,7 +569,7 @@ WHERE {{
                 self.store.update(update)
         if since_layer:
             self.store.update(f"CLEAR SILENT GRAPH <{since_layer}>")
-            self._forget_deltas()  # it fills again: what was read of it no longer holds
+            self.deltas.forget()  # it fills again: what was read of it no longer holds
         if self._size(target) == 0:
             self._drop(target)
             return None
@@ -647,7 +581,7 @@ WHERE {{
         """Add asserted quads (to premise graphs) and bring the inferred graph up to date."""
         started = time.perf_counter()
         report = ReasoningReport()
-        self._forget_deltas()
+        self.deltas.forget()
         new = [q for q in quads if q not in self.store]
         self.store.extend(new)
         seed = self._work_graph_of(new)
@@ -664,7 +598,7 @@ WHERE {{
         """Remove asserted quads and bring the inferred graph up to date (DRed)."""
         started = time.perf_counter()
         report = ReasoningReport()
-        self._forget_deltas()
+        self.deltas.forget()
         present = [q for q in quads if q in self.store]
         removed = self._work_graph_of(present)
         for q in present:
@@ -730,7 +664,7 @@ WHERE {{
                     (rule.head, f"GRAPH <{candidates}> {{ {rule.head} }}\n  {self._body(rule)}")
                 ]
             else:
-                rows = self._delta_rows_for(candidates, rule.head)
+                rows = self.deltas.matching(candidates, rule.head)
                 bindings = matches(rule.head, rows)
                 specials = [rule.specialise(b) for b in bindings if writable(rule, b)]
                 specials = [r for r in specials if self._may_match(r.premises, known)]
@@ -814,24 +748,3 @@ def _not_exists_patterns(filters: str) -> list[str]:
         patterns.append(filters[open_at:end])
         start = end
     return patterns
-
-
-#: The stages of the first pass, in order: the schema and the property axioms; types and class
-#: expressions; then the rules that derive owl:sameAs, and equality, since replication copies
-#: everything that came before.
-STAGES = (
-    ("scm-", "cls-oo", "prp-spo1", "prp-inv", "prp-symp", "prp-spo2", "prp-trp"),
-    ("prp-dom", "prp-rng", "cls-int", "cls-uni", "cls-svf", "cls-avf", "cls-hv", "cax-sco"),
-    ("cls-maxc", "cls-maxqc", "prp-fp", "prp-ifp", "prp-key", "eq-"),
-)
-
-
-def stage_of(rule: Rule) -> int:
-    for index, prefixes in enumerate(STAGES):
-        if rule.name.startswith(prefixes):
-            return index
-    return len(STAGES) - 1
-
-
-def _first_pass_order(rules: list[Rule]) -> list[Rule]:
-    return sorted(rules, key=stage_of)
