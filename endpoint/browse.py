@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError
 from endpoint.pages import entity_space, labels_of, render, shown_term
-from endpoint.protocol import store
+from endpoint.services import store
 from graph.saved_queries import load_saved_queries
 from graph.sources import DEFAULT_SOURCES_DIR
 from graph.terms import compact

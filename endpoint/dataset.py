@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect, request
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import entity_space, labels_of, render, short_name, shown_term
-from endpoint.protocol import settings, store
+from endpoint.services import settings, store
 from graph.export import export
 from graph.formats import GRAPH_TYPES, HTML, JSON_LD, TURTLE, by_name, named
 from graph.jsonld_context import jsonld_context

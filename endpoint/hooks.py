@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from endpoint import http
 from endpoint.errors import no_content
-from endpoint.protocol import answer_cache, settings
+from endpoint.services import answer_cache, settings
 
 bp = Blueprint("hooks", __name__)
 

@@ -31,7 +31,7 @@ from endpoint.pages import (
     shown_term,
 )
 from endpoint.pictures import Edge, Event, neighbourhood_svg, timeline_svg
-from endpoint.protocol import store
+from endpoint.services import store
 from graph.formats import GRAPH_TYPES, HTML, JSON, named
 from graph.results import write_triples
 from graph.terms import compact, parse_term

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from flask import Response
 
 from endpoint.pages import render
-from endpoint.protocol import store
+from endpoint.services import store
 from graph.terms import compact
 from ontology import AKG, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 

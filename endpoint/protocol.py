@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hmac
 import io
 import json
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, has_request_context, request
 from werkzeug.wrappers import Request
 
-from endpoint.cache import AnswerCache, cacheable, cached
-from endpoint.errors import HTTPError, no_content
+from endpoint.cache import cacheable, cached
+from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import query_page, results_page
-from endpoint.runner import QueryRunner, raise_for
-from endpoint.services import services
+from endpoint.request_params import operation, refuse_remote, single, values
+from endpoint.runner import raise_for
+from endpoint.services import answer_cache, services, settings, store
+from endpoint.writes import run_update
 from graph.dataset import QueryDataset
 from graph.formats import (
     GRAPH_TYPES,
@@ -30,74 +29,14 @@ from graph.formats import (
     MediaType,
     by_name,
 )
-from graph.sparql_text import all_words, check_nesting, query_form
-from graph.store import DATASET_VIEWS, KnowledgeStore
+from graph.sparql_text import check_nesting, query_form
+from graph.store import DATASET_VIEWS
 from graph.terms import json_value
-from graph.updates import bind_protocol_dataset
 from ontology import PREFIXES
 
 bp = Blueprint("sparql", __name__)
 
-FORM = "application/x-www-form-urlencoded"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-
-
-def store(app: Flask | None = None) -> KnowledgeStore:
-    return services(app).store
-
-
-def settings(app: Flask | None = None):
-    return (app or current_app).config["SETTINGS"]
-
-
-# ---------------------------------------------------------------------------- request parsing
-
-
-def _values(req: Request, name: str) -> list[str]:
-    found = req.args.getlist(name)
-    if req.method == "POST" and req.mimetype == FORM:
-        found += req.form.getlist(name)
-    return found
-
-
-def _single(req: Request, name: str) -> str | None:
-    found = _values(req, name)
-    if len(found) > 1:
-        raise HTTPError(400, f"the parameter {name!r} is given {len(found)} times; give it once")
-    return found[0] if found else None
-
-
-def operation(req: Request) -> tuple[str, str] | None:
-    """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
-    if req.method == "POST" and req.mimetype == "application/sparql-query":
-        _refuse_in_url(req, "update")
-        return "query", req.get_data(as_text=True)
-    if req.method == "POST" and req.mimetype == "application/sparql-update":
-        _refuse_in_url(req, "query")
-        return "update", req.get_data(as_text=True)
-    if req.method == "POST" and req.mimetype != FORM:
-        raise HTTPError(
-            415,
-            f"unsupported Content-Type {req.mimetype or '(none)'!r}: send {FORM}, "
-            "application/sparql-query or application/sparql-update",
-        )
-    query, update = _single(req, "query"), _single(req, "update")
-    if query is not None and update is not None:
-        raise HTTPError(400, "a request carries either a query or an update, not both")
-    if update is not None:
-        if req.method == "GET":
-            raise HTTPError(405, "updates must be sent with POST", {"Allow": "POST"})
-        return "update", update
-    if query is not None:
-        return "query", query
-    if req.method == "POST":
-        raise HTTPError(400, "the request has no 'query' or 'update' parameter")
-    return None
-
-
-def _refuse_in_url(req: Request, other: str) -> None:
-    if req.args.get(other) is not None:
-        raise HTTPError(400, "a request carries either a query or an update, not both")
 
 
 # ---------------------------------------------------------------------------- the endpoint
@@ -113,10 +52,10 @@ def sparql() -> Response:
 
 
 def run_query(req: Request, app: Flask, text: str) -> Response:
-    _refuse_remote(text)
+    refuse_remote(text)
     check_nesting(text)
-    default, named = _values(req, "default-graph-uri"), _values(req, "named-graph-uri")
-    view = _single(req, "dataset") or "all"
+    default, named = values(req, "default-graph-uri"), values(req, "named-graph-uri")
+    view = single(req, "dataset") or "all"
     if view not in DATASET_VIEWS:
         raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
     dataset = store(app).dataset(
@@ -190,7 +129,7 @@ def run_in_worker(
         "graph_type": graph_type,
         "max_bytes": settings(app).max_result_bytes,
     }
-    answer = query_runner(app).run(request_, settings(app).query_timeout)
+    answer = services(app).runner.run(request_, settings(app).query_timeout)
     return raise_for(answer, settings(app).max_result_bytes, text)
 
 
@@ -263,56 +202,6 @@ def rows_response(results) -> Response:
     return Response(json.dumps(rows, ensure_ascii=False, indent=2), mimetype="application/json")
 
 
-def maintainer():
-    """The reasoner that keeps the inferences current, made at the first write: importing it and
-    compiling its rules takes a few hundred milliseconds that startup need not wait for. The
-    on-disk store is written through an in-memory copy while it is small (MirrorWriter)."""
-    from graph.reasoning.maintain import MirrorWriter
-
-    shared = services()
-    if shared.maintainer is None:
-        allow = settings().allow_inconsistent
-        remote = store().remote_store
-        if remote is not None:
-            from graph.remote_sync import RemoteWriter
-
-            shared.maintainer = RemoteWriter(remote, allow)
-        else:
-            shared.maintainer = MirrorWriter(store(), allow_inconsistent=allow)
-    return shared.maintainer
-
-
-def query_runner(app: Flask) -> QueryRunner:
-    return services(app).runner
-
-
-def answer_cache(app: Flask | None = None) -> AnswerCache:
-    return services(app).cache
-
-
-@dataclass
-class Write:
-    #: The writer sets it when the write was committed in one transaction: its snapshot for
-    #: the query processes can then be taken after the write is acknowledged (Snapshots).
-    whole: bool = False
-
-
-@contextmanager
-def writing():
-    """Serialise writes; after each, snapshot it for the query processes and start a new
-    dataset version. A write is durable when it is committed: pyoxigraph writes RocksDB's
-    log before a transaction returns."""
-    write = Write()
-    with services().write_lock:
-        try:
-            yield write
-        finally:
-            snapshots = services().snapshots
-            if snapshots is not None:  # a remote store has none
-                snapshots.committed(whole=write.whole)
-            answer_cache().changed()
-
-
 #: The result forms each format is for, to say why a known format is not offered.
 FORMS_OF = {
     **{m.name: "SELECT and ASK" for m in RESULT_TYPES},
@@ -332,7 +221,7 @@ def chosen_media(
     other format names this request takes (handled by the caller), named in the errors."""
     # `output` is what some clients (SPARQLWrapper, Fuseki users) send, sometimes beside
     # `format`, with a short name or a media type: the first one that fits this result wins.
-    requested = list(dict.fromkeys(_values(req, "format") + _values(req, "output")))
+    requested = list(dict.fromkeys(values(req, "format") + values(req, "output")))
     for name in requested:
         short = NAME_ALIASES.get(name.lower(), name.lower())
         if short == "xml" and offered[0] in GRAPH_TYPES:
@@ -360,54 +249,6 @@ def chosen_media(
             f"none of the accepted media types can be produced; this result is offered as {known}",
         )
     return media
-
-
-def _refuse_remote(text: str) -> None:
-    """No SERVICE or LOAD to arbitrary URLs: the server never fetches what a client names."""
-    words = all_words(text)
-    for word in ("SERVICE", "LOAD"):
-        if word in words:
-            raise HTTPError(400, f"{word} is refused: this server does not fetch remote data")
-
-
-def run_update(text: str) -> Response:
-    authorise()
-    _refuse_remote(text)
-    check_nesting(text, "update")
-    text = bind_protocol_dataset(
-        text, _values(request, "using-graph-uri"), _values(request, "using-named-graph-uri")
-    )
-    # Relative IRIs resolve against the request's URL (a BASE in the text still wins).
-    text = f"BASE <{request.base_url}>\n{text}"
-    with writing() as write:
-        if settings().plain:
-            store().update(text)  # one transaction
-            write.whole = True
-        else:
-            writer = maintainer()
-            writer.apply_update(text)
-            write.whole = writer.in_one_transaction
-    return no_content()
-
-
-def authorise() -> None:
-    """Writes need `Authorization: Bearer <token>` matching the configured token."""
-    token = settings().write_token
-    challenge = {"WWW-Authenticate": 'Bearer realm="alliance-kg"'}
-    if not token:
-        raise HTTPError(
-            401, "writes are disabled: start the server with --write-token-file", challenge
-        )
-    given = request.headers.get("Authorization", "")
-    scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        credentials.strip().encode(), token.encode()
-    ):
-        raise HTTPError(
-            401,
-            "this write needs 'Authorization: Bearer <token>' with the server's write token",
-            challenge,
-        )
 
 
 # ---------------------------------------------------------------------------- service description

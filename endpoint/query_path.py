@@ -21,6 +21,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from endpoint import errors, http, protocol
+from endpoint.request_params import operation
+from endpoint.services import answer_cache
 from graph.errors import AllianceKGError
 
 
@@ -54,10 +56,10 @@ class QueryPath:
         try:
             if req.method == "POST":
                 req.get_data()  # read whole first: parsed from memory, kept for Flask
-            found = protocol.operation(req)
+            found = operation(req)
             if found is None or found[0] != "query":
                 return None
-            protocol.answer_cache(self.app).sync()  # as hooks.follow_the_store does
+            answer_cache(self.app).sync()  # as hooks.follow_the_store does
             response = protocol.run_query(req, self.app, found[1])
         except protocol.PageWanted:
             return None
@@ -67,4 +69,4 @@ class QueryPath:
             response = errors.library_error(error)
         except Exception as error:  # as Flask's handler would: logged, and a plain 500
             response = errors.unexpected(error)
-        return http.finish(req, self.app, response, protocol.answer_cache(self.app).changed_at)
+        return http.finish(req, self.app, response, answer_cache(self.app).changed_at)

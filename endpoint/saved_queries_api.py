@@ -13,7 +13,8 @@ from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.openapi import openapi_document
 from endpoint.pages import render, results_table
-from endpoint.protocol import answer_query, count_solutions, fetch_results, settings, store
+from endpoint.protocol import answer_query, count_solutions, fetch_results
+from endpoint.services import settings, store
 from graph.errors import AllianceKGError
 from graph.formats import (
     CSV,

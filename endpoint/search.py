@@ -12,8 +12,7 @@ from flask import Blueprint, Response, request
 
 from endpoint.browse import LABEL, select_rows
 from endpoint.pages import render, shown_term
-from endpoint.protocol import answer_cache
-from endpoint.services import services
+from endpoint.services import answer_cache, services
 
 bp = Blueprint("search", __name__)
 

@@ -44,3 +44,15 @@ class Services:
 
 def services(app: Flask | None = None) -> Services:
     return (app or current_app).extensions[KEY]
+
+
+def store(app: Flask | None = None) -> KnowledgeStore:
+    return services(app).store
+
+
+def settings(app: Flask | None = None):
+    return (app or current_app).config["SETTINGS"]
+
+
+def answer_cache(app: Flask | None = None) -> AnswerCache:
+    return services(app).cache

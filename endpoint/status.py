@@ -9,8 +9,7 @@ import time
 
 from flask import Blueprint, Response, jsonify
 
-from endpoint.protocol import answer_cache, settings, store
-from endpoint.services import services
+from endpoint.services import answer_cache, services, settings, store
 from graph.errors import AllianceKGError
 from graph.version import package_version
 

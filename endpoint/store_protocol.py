@@ -10,7 +10,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from endpoint.errors import HTTPError, no_content
-from endpoint.protocol import authorise, chosen_media, maintainer, settings, store, writing
+from endpoint.protocol import chosen_media
+from endpoint.services import settings, store
+from endpoint.writes import authorise, maintainer, writing
 from graph.errors import InvalidInput
 from graph.formats import GRAPH_TYPES, READABLE_TYPES, file_format, readable
 from graph.updates import Changes, check_writable
