@@ -1,7 +1,7 @@
 """Queries run in worker processes that can be killed: a time limit that really stops a query.
 
 pyoxigraph has no query timeout and no way to cancel a query from Python, and a thread cannot be
-stopped. So each query runs in a process of `graph.query_worker`, on a snapshot of the store;
+stopped. So each query runs in a process of `endpoint.query_worker`, on a snapshot of the store;
 when a query passes the limit, its process is killed with SIGKILL (its CPU is freed at once),
 the client gets a 503 saying so, and a new process takes its place.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from endpoint.errors import HTTPError
+from endpoint.query_worker import read_message, write_message
 from graph.errors import QuerySyntaxError
-from graph.query_worker import read_message, write_message
 from graph.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class Worker:
     @classmethod
     def start(cls) -> Worker:
         process = subprocess.Popen(
-            [sys.executable, "-m", "graph.query_worker"],
+            [sys.executable, "-m", "endpoint.query_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=Path(__file__).resolve().parent.parent,
@@ -209,7 +209,7 @@ class QueryRunner:
         self.snapshots.collect()
 
     def run(self, request: dict, limit: float) -> dict:
-        """Run `request` (see graph.query_worker) and return the worker's answer; a 503 if it
+        """Run `request` (see endpoint.query_worker) and return the worker's answer; a 503 if it
         does not finish within `limit` seconds, counting the wait for a free worker."""
         deadline = time.monotonic() + limit
         worker = self._take(limit)
@@ -275,7 +275,7 @@ class RemoteRunner:
         self.store = store
 
     def run(self, request: dict, limit: float) -> dict:
-        from graph.query_worker import answer
+        from endpoint.query_worker import answer
 
         result = answer(self.store, request)
         if "body" in result:

@@ -143,7 +143,7 @@ def test_a_killed_query_process_is_replaced_before_the_next_query(server):
         for pid in os.listdir("/proc")
         if pid.isdigit()
         and _in_session(int(pid), server.process.pid)
-        and "graph.query_worker" in _cmdline(int(pid))
+        and "endpoint.query_worker" in _cmdline(int(pid))
     ]
     assert len(workers) == 2
     for pid in workers:

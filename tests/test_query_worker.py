@@ -8,8 +8,8 @@ import threading
 
 import pyoxigraph as ox
 
+from endpoint.query_worker import read_message, run, write_message
 from graph.dataset import QueryDataset
-from graph.query_worker import read_message, run, write_message
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 

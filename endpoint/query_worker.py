@@ -8,7 +8,7 @@ read-only, so it never shares an open database with the writer.
 Messages on stdin and stdout are pickled dicts, each preceded by its length (4 bytes, big-endian).
 A request names the snapshot, the query, its dataset and the media types to write solutions and
 graphs in; the answer is the result's kind and its serialisation, or an error. The process is
-started by the endpoint with `python -m graph.query_worker`; it ends when stdin closes.
+started by the endpoint with `python -m endpoint.query_worker`; it ends when stdin closes.
 """
 
 from __future__ import annotations
