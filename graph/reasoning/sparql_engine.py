@@ -11,6 +11,11 @@ deletion runs DRed (delete and rederive): overdelete everything derivable from t
 triples, then rederive what still has another derivation, then propagate those rederivations.
 
 Working graphs (deltas, overdeleted triples) are named graphs under `WORK`, dropped at the end.
+
+One module of about 750 lines, on purpose: materialisation, insertion and DRed share one
+Reasoner's state (its rule copies compiled from the schema, its working graphs, whether literal
+equalities exist). What both engines share is in `closure.py`, the delta cache in `deltas.py`,
+the rules themselves in `rules.py`.
 """
 
 from __future__ import annotations
