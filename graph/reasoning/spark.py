@@ -118,7 +118,7 @@ class _Rounds:
         return {r.p for r in rows}, {r.c for r in rows if r.c is not None}
 
     def run(self, owl: list, project: list) -> None:
-        from graph.reasoning.batch import fits, merge
+        from graph.reasoning.batch import merge
 
         present = self.shape("triples")
         delta = None
@@ -126,11 +126,11 @@ class _Rounds:
         empty = self.spark.createDataFrame([], "s BIGINT, p BIGINT, o BIGINT")
         since = empty
         while True:
-            new = self.round(owl, delta, present, sql.DELTA, fits)
+            new = self.round(owl, delta, present, sql.DELTA)
             if new is None:
                 since.createOrReplaceTempView("since_layer")
                 layer_delta = None if layer_full else self.shape("since_layer")
-                new = self.round(project, layer_delta, present, "since_layer", fits)
+                new = self.round(project, layer_delta, present, "since_layer")
                 layer_full = False
                 self.release(since)
                 since = empty
@@ -141,19 +141,11 @@ class _Rounds:
             delta = self.shape(sql.DELTA)
             present = merge(present, delta)
 
-    def round(self, rules: list, delta, present, delta_view: str, fits):
+    def round(self, rules: list, delta, present, delta_view: str):
         """One round; returns the new triples (also the view `delta`), or None if none."""
-        parts = []
-        for variants in rules:
-            for variant in variants[:1] if delta is None else variants[1:]:
-                if not all(fits(need, present) for need in variant.needs):
-                    continue
-                if delta is not None and not fits(variant.delta_needs, delta):
-                    continue
-                text = variant.sql
-                if delta_view != sql.DELTA:
-                    text = text.replace(f" {sql.DELTA} ", f" {delta_view} ")
-                parts.append(f"({text})")
+        from graph.reasoning.batch import round_selects
+
+        parts = round_selects(rules, delta, present, delta_view)
         if not parts:
             return None
         union = " UNION ALL ".join(parts)
