@@ -14,6 +14,7 @@ from endpoint.cache import cacheable, cached
 from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import query_page, results_page
+from endpoint.query_worker import QueryAnswer, QueryRequest
 from endpoint.request_params import operation, refuse_remote, single, values
 from endpoint.runner import raise_for
 from endpoint.services import answer_cache, services, settings, store
@@ -115,20 +116,20 @@ def run_in_worker(
     solutions_type: str,
     graph_type: str,
     base_iri: str | None = None,
-) -> dict:
+) -> QueryAnswer:
     """Run a query in a query process, under the time limit, with its result written in the
     given media types; the answer (`kind`, `body`) or the error it reports, raised. Relative
     IRIs in the query resolve against `base_iri` (the request's URL, as the Oxigraph server
     does)."""
-    request_ = {
-        "query": text,
-        "dataset": dataset,
-        "base_iri": base_iri,
-        "prefixes": PREFIXES,
-        "solutions_type": solutions_type,
-        "graph_type": graph_type,
-        "max_bytes": settings(app).max_result_bytes,
-    }
+    request_ = QueryRequest(
+        query=text,
+        dataset=dataset,
+        prefixes=PREFIXES,
+        solutions_type=solutions_type,
+        graph_type=graph_type,
+        max_bytes=settings(app).max_result_bytes,
+        base_iri=base_iri,
+    )
     answer = services(app).runner.run(request_, settings(app).query_timeout)
     return raise_for(answer, settings(app).max_result_bytes, text)
 
@@ -136,15 +137,15 @@ def run_in_worker(
 def fetch_results(app: Flask, text: str, dataset: QueryDataset):
     """A query's results as pyoxigraph objects, with whether they are a graph: for pages."""
     answer = run_in_worker(app, text, dataset, SPARQL_JSON.mime, N_TRIPLES.mime)
-    is_graph = answer["kind"] == "graph"
+    is_graph = answer.kind == "graph"
     return _read_back(answer, is_graph), is_graph
 
 
-def _read_back(answer: dict, is_graph: bool):
+def _read_back(answer: QueryAnswer, is_graph: bool):
     """Results the query process wrote as SPARQL JSON, or as N-Triples for a graph."""
     if is_graph:
-        return list(ox.parse(answer["body"], N_TRIPLES.rdf))
-    return ox.parse_query_results(answer["body"], SPARQL_JSON.results)
+        return list(ox.parse(answer.body, N_TRIPLES.rdf))
+    return ox.parse_query_results(answer.body, SPARQL_JSON.results)
 
 
 def count_solutions(app: Flask, text: str, dataset: QueryDataset) -> int:
@@ -182,15 +183,15 @@ def _evaluate(
         graph_type=wire.mime if is_graph else GRAPH_TYPES[0].mime,
         base_iri=req.base_url,
     )
-    if (answer["kind"] == "graph") != is_graph:
+    if (answer.kind == "graph") != is_graph:
         raise HTTPError(400, "the query's form could not be told from its text")
     if rows:
-        if answer["kind"] != "solutions":
+        if answer.kind != "solutions":
             raise HTTPError(400, "format=rows is for SELECT queries")
-        return rows_response(ox.parse_query_results(answer["body"], SPARQL_JSON.results))
+        return rows_response(ox.parse_query_results(answer.body, SPARQL_JSON.results))
     if media is HTML:
         return results_page(_read_back(answer, is_graph), text, is_graph)
-    return Response(answer["body"], mimetype=media.mime, headers={"Vary": "Accept"})
+    return Response(answer.body, mimetype=media.mime, headers={"Vary": "Accept"})
 
 
 def rows_response(results) -> Response:

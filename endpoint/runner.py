@@ -24,11 +24,18 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from endpoint.errors import HTTPError
-from endpoint.query_worker import read_message, write_message
+from endpoint.query_worker import (
+    SYNTAX,
+    TOO_LARGE,
+    QueryAnswer,
+    QueryRequest,
+    read_message,
+    write_message,
+)
 from graph.errors import QuerySyntaxError
 from graph.store import KnowledgeStore
 
@@ -208,7 +215,7 @@ class QueryRunner:
             self.snapshots.released(worker.snapshot)
         self.snapshots.collect()
 
-    def run(self, request: dict, limit: float) -> dict:
+    def run(self, request: QueryRequest, limit: float) -> QueryAnswer:
         """Run `request` (see endpoint.query_worker) and return the worker's answer; a 503 if it
         does not finish within `limit` seconds, counting the wait for a free worker."""
         deadline = time.monotonic() + limit
@@ -219,7 +226,7 @@ class QueryRunner:
         try:
             snapshot = self.snapshots.acquire(worker.snapshot)
             worker.snapshot = snapshot
-            write_message(worker.process.stdin, {**request, "snapshot": snapshot})
+            write_message(worker.process.stdin, replace(request, snapshot=snapshot))
             ready, _, _ = select.select(
                 [worker.process.stdout], [], [], max(0.0, deadline - time.monotonic())
             )
@@ -274,12 +281,12 @@ class RemoteRunner:
     def __init__(self, store):
         self.store = store
 
-    def run(self, request: dict, limit: float) -> dict:
+    def run(self, request: QueryRequest, limit: float) -> QueryAnswer:
         from endpoint.query_worker import answer
 
         result = answer(self.store, request)
-        if "body" in result:
-            result["body"] = bytes(result["body"])  # a buffer, for a process's pipe
+        if result.body is not None:
+            result = replace(result, body=bytes(result.body))  # a buffer, for a process's pipe
         return result
 
     def close(self) -> None:
@@ -295,14 +302,14 @@ def _stopped(limit: float, what: str) -> HTTPError:
     )
 
 
-def raise_for(answer: dict, max_bytes: int, query: str | None = None) -> dict:
+def raise_for(answer: QueryAnswer, max_bytes: int, query: str | None = None) -> QueryAnswer:
     """The worker's answer, or the error it reports as the project's exception."""
-    if answer["ok"]:
+    if answer.ok:
         return answer
-    if answer["error"] == "syntax":
-        error = SyntaxError(answer["message"])
+    if answer.error == SYNTAX:
+        error = SyntaxError(answer.message)
         raise QuerySyntaxError.from_parser(error, "SPARQL query", query)
-    if answer["error"] == "too-large":
+    if answer.error == TOO_LARGE:
         raise HTTPError(413, f"the result is over the limit of {max_bytes} bytes: add a LIMIT")
-    log.error("query failed: %s", answer["message"])
+    log.error("query failed: %s", answer.message)
     raise HTTPError(500, "the query failed: the server logged the details")
