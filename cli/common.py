@@ -147,18 +147,26 @@ def writing_lock(location: StoreLocation):
 
 
 @contextmanager
-def output_file(path: Path | None):
-    """Write to a temporary file renamed over `path` at the end: a failure leaves no half file."""
-    if path is None:
-        yield sys.stdout.buffer
-        return
+def output_path(path: Path):
+    """A temporary path beside `path`, renamed over it at the end: a failure leaves no half file,
+    and an unwritable output fails at once, before the work."""
     partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("wb") as stream:
-            yield stream
+        partial.open("wb").close()
+        yield partial
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def output_file(path: Path | None):
+    """A stream to write to: stdout, or a temporary file renamed over `path` (output_path)."""
+    if path is None:
+        yield sys.stdout.buffer
+        return
+    with output_path(path) as partial, partial.open("wb") as stream:
+        yield stream
 
 
 def print_table(results) -> None:

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from cli.common import (
     output_file,
     output_option,
+    output_path,
     progress_steps,
 )
 from cli.main import main
@@ -119,15 +120,9 @@ def reason_batch(
                 paths, written, layer, memory_limit, threads, step, spark_master
             )
 
-    if output is not None:  # written in place beside the output, renamed at the end
-        partial = output.with_name(output.name + ".partial")
-        try:
-            partial.open("wb").close()  # an unwritable output fails here, before the work
-            report = run(partial)
-            partial.replace(output)
-        finally:
-            partial.unlink(missing_ok=True)
-        return report.inferred
+    if output is not None:  # DuckDB writes beside the output, renamed at the end
+        with output_path(output) as partial:
+            return run(partial).inferred
     with tempfile.TemporaryDirectory(prefix="alliance-kg-reason-") as work:
         written = Path(work) / "inferred.nt"
         report = run(written)

@@ -74,10 +74,9 @@ class Snapshots:
     def renew(self) -> None:
         """Checkpoint the store as it is now: the snapshot holds every write counted so far."""
         with self._renewing:
-            with self._lock:
-                holds = self.written
             path = str(self.directory / uuid.uuid4().hex)
             with self._lock:
+                holds = self.written
                 self._pending.add(path)
             try:
                 self.store.flush()

@@ -57,15 +57,6 @@ def version_of(remote: RemoteStore) -> str | None:
     return values[0] if values else None
 
 
-def mirror_of(remote: RemoteStore) -> KnowledgeStore:
-    """An in-memory copy of the project's graphs on the remote store."""
-    copy = ox.Store()
-    copy.extend(remote.quads_for_pattern())
-    for graph in remote.graph_nodes():
-        copy.add_graph(graph)  # empty graphs too (the inferred graph of an empty closure)
-    return KnowledgeStore(copy)
-
-
 class RemoteWriter:
     """Writes to a remote store through a mirror of it, which is kept between writes for as
     long as the store's version is the one this writer last published (an endpoint replica
@@ -102,7 +93,7 @@ class RemoteWriter:
             expected = version_of(self.remote)
             if self._mirror is None or self._version != expected:
                 self.remote.forget_graphs()
-                self._mirror = mirror_of(self.remote)
+                self._mirror = KnowledgeStore(self.remote).in_memory_copy()
                 self._maintainer = Maintainer(self._mirror, self.allow_inconsistent)
             before = set(self._mirror.raw)
             try:

@@ -179,6 +179,15 @@ class KnowledgeStore:
     def in_memory(cls) -> KnowledgeStore:
         return cls(ox.Store())
 
+    def in_memory_copy(self) -> KnowledgeStore:
+        """A copy of this store's quads and graphs (empty ones too) in memory: the writers' mirror
+        of an on-disk or a remote store."""
+        copy = ox.Store()
+        copy.extend(self._store.quads_for_pattern(None, None, None, None))
+        for graph in self._store.named_graphs():
+            copy.add_graph(graph)
+        return KnowledgeStore(copy)
+
     @classmethod
     def remote(cls, settings: RemoteSettings) -> KnowledgeStore:
         """A store on a remote SPARQL 1.1 server (see graph/remote.py)."""

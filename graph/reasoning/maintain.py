@@ -208,7 +208,7 @@ class MirrorWriter:
             if len(self.store) > MIRROR_LIMIT:
                 self._in_place = Maintainer(self.store, self.allow_inconsistent)
             else:
-                self._mirror = copy_of(self.store)
+                self._mirror = self.store.in_memory_copy()
                 self._maintainer = Maintainer(self._mirror, self.allow_inconsistent)
         self._whole = False
         if self._in_place is not None:
@@ -256,15 +256,6 @@ class MirrorWriter:
         if operations:
             disk.update(" ;\n".join(operations))
         self._whole = True
-
-
-def copy_of(store: KnowledgeStore) -> KnowledgeStore:
-    """An in-memory copy of a store, empty graphs included."""
-    copy = ox.Store()
-    copy.extend(store.raw.quads_for_pattern(None, None, None, None))
-    for graph in store.raw.named_graphs():
-        copy.add_graph(graph)
-    return KnowledgeStore(copy)
 
 
 def _has_blank_node(quad: ox.Quad) -> bool:
