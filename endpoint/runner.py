@@ -138,7 +138,8 @@ class Snapshots:
             keep |= {path for path, count in self._in_use.items() if count > 0}
             self._in_use = {p: c for p, c in self._in_use.items() if c > 0}
         for path in self.directory.iterdir():
-            if str(path) not in keep:
+            # A checkpoint being taken is written into `<path>.tmp` first, then renamed.
+            if str(path).removesuffix(".tmp") not in keep:
                 shutil.rmtree(path, ignore_errors=True)
 
 

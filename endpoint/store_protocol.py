@@ -128,14 +128,14 @@ def _apply(changes: Changes, drop_graph: str | None = None) -> None:
             for quad in changes.removed:
                 store().raw.remove(quad)
             store().raw.extend(changes.added)
-        else:
-            from graph.reasoning.maintain import UpdateReport
+            if drop_graph is not None:
+                store().raw.remove_graph(ox.NamedNode(drop_graph))
+            return
+        from graph.reasoning.maintain import UpdateReport
 
-            writer = maintainer()
-            writer.apply_changes(changes, UpdateReport())
-            write.whole = writer.in_one_transaction and drop_graph is None
-        if drop_graph is not None:
-            store().raw.remove_graph(ox.NamedNode(drop_graph))
+        writer = maintainer()  # it drops the graph too, in its copy as in the store
+        writer.apply_changes(changes, UpdateReport(), drop_graph)
+        write.whole = writer.in_one_transaction
 
 
 @bp.route("/store", methods=["PUT", "POST"])

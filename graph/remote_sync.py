@@ -73,8 +73,12 @@ class RemoteWriter:
     def apply_update(self, sparql: str):
         return self.write(lambda maintainer: maintainer.apply_update(sparql))
 
-    def apply_changes(self, changes, report) -> None:
-        self.write(lambda maintainer: maintainer.apply_changes(changes, report))
+    def apply_changes(self, changes, report, drop_graph: str | None = None) -> None:
+        """The Maintainer's, on the mirror, published; then the graph `drop_graph` (emptied by
+        the changes) is dropped on the server too."""
+        self.write(lambda maintainer: maintainer.apply_changes(changes, report, drop_graph))
+        if drop_graph is not None:
+            self.remote.remove_graph(ox.NamedNode(drop_graph))
 
     #: Each write is published in one update request.
     in_one_transaction = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+import requests
 
 from graph.errors import Inconsistent
 from graph.reasoning import maintain
@@ -100,5 +101,57 @@ def test_a_query_after_an_acknowledged_write_sees_it(tmp_path, built):
                 assert not asked.json()["boolean"], i
         snapshots = list((server.store / "snapshots").iterdir())
         assert len(snapshots) <= 3, snapshots  # old ones are collected
+    finally:
+        stop_server(server)
+
+
+def test_a_snapshot_being_taken_is_not_collected(tmp_path):
+    """RocksDB writes a checkpoint into `<path>.tmp` and renames it at the end: a collection
+    that runs meanwhile (the background thread's, after its own snapshot) must leave it."""
+    from endpoint.runner import Snapshots
+
+    class Store:  # the real store, with a collection in the middle of each checkpoint
+        def __init__(self):
+            self.store = ox.Store(str(tmp_path / "db"))
+            self.snapshots = None
+
+        def flush(self):
+            self.store.flush()
+
+        def backup(self, path: str):
+            if self.snapshots is not None:
+                (tmp_path / "snapshots" / (path.rsplit("/", 1)[1] + ".tmp")).mkdir()
+                self.snapshots.collect()
+                (tmp_path / "snapshots" / (path.rsplit("/", 1)[1] + ".tmp")).rmdir()
+            self.store.backup(path)
+
+    raw = Store()
+    snapshots = Snapshots(KnowledgeStore(raw), tmp_path / "snapshots")
+    raw.snapshots = snapshots
+    before = snapshots.current
+    snapshots.committed(whole=False)
+    assert snapshots.current != before
+    assert ox.Store.read_only(snapshots.current) is not None
+
+
+def test_a_deleted_graph_stays_deleted_after_the_next_write(tmp_path, built):
+    server = start_server(tmp_path, built)
+    try:
+        graph = "urn:test:short-lived"
+        put = server.post(
+            f"/store?graph={graph}",
+            data="<urn:test:a> <urn:test:p> <urn:test:b> .",
+            headers={**server.auth, "Content-Type": "application/n-triples"},
+        )
+        assert put.status_code == 201, put.text
+        assert server.get(f"/store?graph={graph}").status_code == 200
+        deleted = requests.delete(f"{server.url}/store?graph={graph}", headers=server.auth)
+        assert deleted.status_code == 204
+        write = server.post(
+            "/sparql", data={"update": f"{PREFIXES}INSERT DATA {{ id:X rdfs:label \"x\" }}"},
+            headers=server.auth,
+        )  # fmt: skip
+        assert write.status_code == 204
+        assert server.get(f"/store?graph={graph}").status_code == 404
     finally:
         stop_server(server)

@@ -93,14 +93,19 @@ class Maintainer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def apply_changes(self, changes: Changes, report: UpdateReport) -> None:
+    def apply_changes(
+        self, changes: Changes, report: UpdateReport, drop_graph: str | None = None
+    ) -> None:
         """Remove, then add, asserted quads, maintaining the inferred graph; refused (and
-        undone) if it would add a contradiction, unless contradictions are allowed."""
+        undone) if it would add a contradiction, unless contradictions are allowed. Then the
+        graph `drop_graph` (emptied by the changes) is dropped, if given."""
         self._known_contradictions()
         self.touched = {ox.NamedNode(INFERRED_GRAPH)}
         net = _NetChange()
         net.record(self._apply(changes, report))
         self._check_consistent(net)
+        if drop_graph is not None:
+            self.store.raw.remove_graph(ox.NamedNode(drop_graph))
 
     def _known_contradictions(self) -> list[Violation]:
         if self._contradictions is None:
@@ -189,8 +194,11 @@ class MirrorWriter:
     def apply_update(self, sparql: str) -> UpdateReport:
         return self._write(lambda maintainer: maintainer.apply_update(sparql))
 
-    def apply_changes(self, changes: Changes, report: UpdateReport) -> None:
-        self._write(lambda maintainer: maintainer.apply_changes(changes, report))
+    def apply_changes(
+        self, changes: Changes, report: UpdateReport, drop_graph: str | None = None
+    ) -> None:
+        """The Maintainer's, on the copy: a dropped graph is dropped in the same transaction."""
+        self._write(lambda maintainer: maintainer.apply_changes(changes, report, drop_graph))
 
     @property
     def in_one_transaction(self) -> bool:
