@@ -101,7 +101,7 @@ def rules() -> Response:
     the project's own (their comment and SPARQL)."""
     owl = defaultdict(list)
     for rule in OWL_RL_RULES:
-        owl[rule.name].append({"premises": list(rule.premises), "head": rule.head})
+        owl[rule.name].append({"premises": [p.text for p in rule.premises], "head": rule.head.text})
     own = []
     for path in sorted(RULES_DIR.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
@@ -114,7 +114,7 @@ def rules() -> Response:
     constraints = defaultdict(list)
     for constraint in CONSTRAINTS:
         constraints[constraint.name].append(
-            {"meaning": constraint.meaning, "premises": list(constraint.premises)}
+            {"meaning": constraint.meaning, "premises": [p.text for p in constraint.premises]}
         )
     view = {
         "constraints": [{"name": name, "forms": forms} for name, forms in constraints.items()],

@@ -38,6 +38,7 @@ from graph.reasoning.rules import (
     RDF,
     RDFS,
     XSD,
+    Pattern,
     Rule,
     schema_dependent_rules,
 )
@@ -356,7 +357,7 @@ class BatchReasoner:
         ]
         return [full, *deltas]
 
-    def _need(self, premise: sql.Premise) -> tuple[int, int | None] | None:
+    def _need(self, premise: Pattern) -> tuple[int, int | None] | None:
         """The (predicate, class) a triple must have to match the premise: None where any
         triple may (a variable predicate); class None unless the premise is a typing."""
         if premise.list_path:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 
-from graph.reasoning.rules import LIST_MEMBER, PROLOGUE, XSD, constant_term, pattern_terms
+from graph.reasoning.rules import LIST_MEMBER, PROLOGUE, XSD, Pattern, constant_term
 from graph.terms import compact
 from ontology import INFERRED_GRAPH
 
@@ -31,12 +31,12 @@ class Constraint:
 
     name: str
     meaning: str
-    premises: tuple[str, ...]
+    premises: tuple[Pattern, ...]
     filters: str = ""
 
 
 def _c(name: str, meaning: str, premises: list[str], filters: str = "") -> Constraint:
-    return Constraint(name, meaning, tuple(premises), filters)
+    return Constraint(name, meaning, tuple(Pattern.read(p) for p in premises), filters)
 
 
 LM = LIST_MEMBER
@@ -148,7 +148,7 @@ def violations(store: ox.Store, premise_graphs: list[str], explain: bool = True)
 
 
 def _matches(store: ox.Store, graphs: list, constraint: Constraint) -> list[Violation]:
-    body = " .\n  ".join(constraint.premises)
+    body = " .\n  ".join(p.text for p in constraint.premises)
     query = f"{PROLOGUE}SELECT * WHERE {{\n  {body}\n  {constraint.filters}\n}} LIMIT {PER_RULE}"
     found = []
     results = store.query(query, default_graph=graphs)
@@ -156,9 +156,9 @@ def _matches(store: ox.Store, graphs: list, constraint: Constraint) -> list[Viol
     for row in results:
         binding = {f"?{name}": row[name] for name in names if row[name] is not None}
         triples = [
-            tuple(binding[t] if t.startswith("?") else constant_term(t) for t in pattern_terms(p))
+            tuple(binding[t] if t.startswith("?") else constant_term(t) for t in p.triple())
             for p in constraint.premises
-            if LIST_MEMBER not in p
+            if not p.list_path
         ]
         found.append(Violation(constraint.name, constraint.meaning, triples))
     return found

@@ -12,7 +12,7 @@ import itertools
 
 import pyoxigraph as ox
 
-from graph.reasoning.rules import pattern_constants
+from graph.reasoning.rules import Pattern
 
 #: Deltas up to this many triples are read into rows (and inlined into the rules' queries).
 INLINE_LIMIT = 2000
@@ -45,11 +45,11 @@ class DeltaRows:
         """Whether `delta` was read already."""
         return delta in self._rows
 
-    def matching(self, delta: str, pattern: str) -> list[ox.Triple]:
+    def matching(self, delta: str, pattern: Pattern) -> list[ox.Triple]:
         """The rows of a small delta that may match `pattern`: those with its predicate, if it
         has a constant one (the rows are grouped by predicate once per delta)."""
         rows = self.small(delta) or []
-        constants = pattern_constants(pattern)
+        constants = pattern.constants
         if constants is None or constants[1] is None:
             return rows
         if delta not in self._by_predicate:

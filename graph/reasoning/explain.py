@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from graph.reasoning.maintain import premise_graphs
-from graph.reasoning.rules import Rule, constant_term, pattern_terms
+from graph.reasoning.rules import Rule, constant_term
 from graph.reasoning.sparql_engine import Reasoner
 from graph.store import KnowledgeStore
 from graph.terms import compact
@@ -157,11 +157,11 @@ class Explainer:
 
     def _derivations(self, rule: Rule, triple: TripleKey) -> list[list[TripleKey]]:
         """Instances of the rule's premises that derive `triple`."""
-        bindings = _unify(pattern_terms(rule.head), triple)
+        bindings = _unify(rule.head.triple(), triple)
         if bindings is None:
             return []
         special = rule.specialise({var: str(term) for var, term in bindings.items()})
-        body = " .\n".join([*special.premises, *special.static])
+        body = " .\n".join(p.text for p in (*special.premises, *special.static))
         query = f"SELECT * WHERE {{ {body} {special.filters} }} LIMIT {SOLUTIONS_PER_RULE}"
         try:
             solutions = list(self.store.query(query, prefixes=PREFIXES, default_graph=self.graphs))
@@ -175,7 +175,7 @@ class Explainer:
                     (bindings.get(t) or solution[t[1:]])
                     if t.startswith("?")
                     else constant_term(t, PREFIXES)
-                    for t in pattern_terms(premise)
+                    for t in premise.triple()
                 ]
                 if any(r is None for r in resolved):
                     break
@@ -185,7 +185,7 @@ class Explainer:
         return derivations
 
 
-def _unify(head: list[str], triple: TripleKey) -> dict[str, Term] | None:
+def _unify(head: tuple[str, ...], triple: TripleKey) -> dict[str, Term] | None:
     bindings: dict[str, Term] = {}
     for token, term in zip(head, triple, strict=True):
         if token.startswith("?"):

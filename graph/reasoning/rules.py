@@ -1,7 +1,9 @@
 """Inference rules as SPARQL: the OWL 2 RL rules (as owlrl implements them), those written out
 per schema axiom, and the rule type itself (the project's own rules are read by `rule_files`).
 
-A rule is a list of premises (triple patterns), filters and one head pattern. The reasoner renders
+A rule is a list of premises (triple patterns), filters and one head pattern. Each pattern is read
+into its terms once, when the rule is made (`Pattern`); the engines, `explain` and the checks
+read the terms, never the text again. The reasoner renders
 each rule into SPARQL Update in several modes: over everything, with one premise matched in a delta
 graph (semi-naive evaluation), or restricted to heads in a given graph (to rederive after deletions).
 Premises whose matches never change during reasoning (the members of an RDF list) are `static` and
@@ -10,10 +12,9 @@ get no delta variant.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -26,36 +27,136 @@ LIST_MEMBER = "rdf:rest*/rdf:first"
 
 
 OWL_RL_ORIGIN = "OWL 2 RL"
+VARIABLE = re.compile(r"\?\w+")
+TERM = r'<[^>]*>|\?\w+|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?|[\w-]*:[\w.-]*|a'
+#: A triple pattern: three terms and nothing else (a property path is not one).
+TRIPLE_PATTERN = re.compile(rf"({TERM})\s+({TERM})\s+({TERM})")
+
+
+class Pattern:
+    """One pattern of a rule, read once: a triple pattern's three terms as written (variables,
+    IRIs, prefixed names, `a`, literals), or an RDF list path's two ends (`list_path`). `terms`
+    is empty for anything else a rule file may hold, which only the SPARQL engine reads.
+    Immutable; a filled copy writes its text only when it is rendered (most copies of a rule
+    made for one new triple are dropped unrendered, see the SPARQL engine's _may_match)."""
+
+    __slots__ = ("_constants", "_text", "list_path", "terms")
+
+    def __init__(self, text: str | None, terms: tuple[str, ...] = (), list_path: bool = False):
+        self._text = text
+        self.terms = terms
+        self.list_path = list_path
+        self._constants: tuple | bool | None = False  # not computed yet
+
+    @staticmethod
+    def read(text: str | Pattern) -> Pattern:
+        if isinstance(text, Pattern):
+            return text
+        text = text.strip()
+        if LIST_MEMBER in text:
+            start, _, end = text.partition(LIST_MEMBER)
+            return Pattern(text, (start.strip(), end.strip()), list_path=True)
+        triple = TRIPLE_PATTERN.fullmatch(text)
+        return Pattern(text, triple.groups() if triple else ())
+
+    @staticmethod
+    def of(terms: tuple[str, ...], list_path: bool = False) -> Pattern:
+        return Pattern(None, terms, list_path)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            joint = f" {LIST_MEMBER} " if self.list_path else " "
+            self._text = joint.join(self.terms)
+        return self._text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pattern) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    @property
+    def is_triple(self) -> bool:
+        return len(self.terms) == 3 and not self.list_path
+
+    def triple(self) -> tuple[str, ...]:
+        """The three terms; ValueError for what is not a triple pattern."""
+        if not self.is_triple:
+            raise ValueError(f"not a triple pattern: {self.text!r}")
+        return self.terms
+
+    @property
+    def constants(self) -> tuple | None:
+        """The three terms, each an RDF term or None for a variable (or for a constant this
+        module cannot read, such as an undeclared prefix); None for what is not a triple
+        pattern. Computed once."""
+        if self._constants is False:
+            self._constants = (
+                tuple(None if t[0] == "?" else _constant_or_none(t) for t in self.terms)
+                if self.is_triple
+                else None
+            )
+        return self._constants  # type: ignore[return-value]
+
+    def fill(self, binding: Mapping[str, str]) -> Pattern:
+        """The pattern with variables replaced by terms (N-Triples syntax)."""
+        if not self.terms:
+            return Pattern(VARIABLE.sub(lambda m: binding.get(m[0], m[0]), self.text))
+        terms = tuple([binding.get(t, t) for t in self.terms])
+        return self if terms == self.terms else Pattern(None, terms, self.list_path)
+
+
+def _patterns(items: Iterable[str | Pattern]) -> tuple[Pattern, ...]:
+    return tuple(Pattern.read(item) for item in items)
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One inference rule: if every premise matches (and the filters hold), the head holds."""
+    """One inference rule: if every premise matches (and the filters hold), the head holds.
+    Patterns may be given as text; they are read into `Pattern`s when the rule is made."""
 
     name: str
-    premises: tuple[str, ...]
-    head: str
+    premises: tuple[Pattern, ...]
+    head: Pattern
     filters: str = ""
-    static: tuple[str, ...] = ()
+    static: tuple[Pattern, ...] = ()
     origin: str = OWL_RL_ORIGIN
     #: The rule copies triples between two literal values of a functional property; its last
     #: premise (any triple at all) only needs a delta variant while such pairs exist.
     literal_equality: bool = False
+    #: The variables of its patterns and filters (found when the rule is made if None).
+    variables: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
-    def specialise(self, binding: dict[str, str], drop: int = -1) -> Rule:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "premises", _patterns(self.premises))
+        object.__setattr__(self, "head", Pattern.read(self.head))
+        object.__setattr__(self, "static", _patterns(self.static))
+        if self.variables is None:
+            found = {t for p in (*self.premises, self.head, *self.static) for t in p.terms}
+            found |= set(VARIABLE.findall(self.filters))
+            object.__setattr__(self, "variables", frozenset(v for v in found if v[0] == "?"))
+
+    def specialise(self, binding: Mapping[str, str], drop: int = -1) -> Rule:
         """The rule with variables replaced by terms (N-Triples syntax); premise `drop` left out
         (it is known to match)."""
+        filters = self.filters
+        if filters and not self.variables.isdisjoint(binding):
+            filters = VARIABLE.sub(lambda m: binding.get(m[0], m[0]), filters)
+        premises = tuple(p.fill(binding) for i, p in enumerate(self.premises) if i != drop)
+        return Rule(self.name, premises, self.head.fill(binding), filters,
+                    tuple(s.fill(binding) for s in self.static), self.origin,
+                    self.literal_equality and drop != len(self.premises) - 1,
+                    self.variables - binding.keys())  # fmt: skip
 
-        def fill(text: str) -> str:
-            return VARIABLE.sub(lambda m: binding.get(m[0], m[0]), text)
 
-        premises = tuple(fill(p) for i, p in enumerate(self.premises) if i != drop)
-        return Rule(self.name, premises, fill(self.head), fill(self.filters),
-                    tuple(fill(s) for s in self.static), self.origin,
-                    self.literal_equality and drop != len(self.premises) - 1)  # fmt: skip
-
-
-def writable(rule: Rule, binding: dict[str, str]) -> bool:
+def writable(rule: Rule, binding: Mapping[str, str]) -> bool:
     """Whether the rule, with variables replaced by `binding` (N-Triples terms), is still a
     query: a literal cannot stand where a predicate goes, nor as the subject of the head (owl:sameAs
     may relate an IRI to a literal, and eq-rep-p would put that literal in a predicate's place).
@@ -63,17 +164,13 @@ def writable(rule: Rule, binding: dict[str, str]) -> bool:
     literals = {name for name, term in binding.items() if term.startswith('"')}
     if not literals:
         return True
-    head = pattern_terms(rule.head)
-    return head[0] not in literals and not any(
-        pattern_terms(pattern)[1] in literals for pattern in (*rule.premises, rule.head)
+    return rule.head.terms[0] not in literals and not any(
+        pattern.terms[1] in literals for pattern in (*rule.premises, rule.head) if pattern.is_triple
     )
 
 
 #: The declarations that make owlrl add p rdfs:subPropertyOf p (scm-op, scm-dp).
 PROPERTY_KINDS = ("owl:ObjectProperty", "owl:DatatypeProperty", "rdf:Property")
-
-
-VARIABLE = re.compile(r"\?\w+")
 
 
 def _rule(name: str, premises: list[str], head: str, filters: str = "", **extra) -> Rule:
@@ -213,19 +310,8 @@ def schema_dependent_rules(lists: list[SchemaList]) -> list[Rule]:
     return rules
 
 
-TERM = re.compile(
-    r'(<[^>]*>|\?\w+|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?|[\w-]*:[\w.-]*|a)(?=\s|$)'
-)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 KNOWN_PREFIXES = {"owl": OWL, "rdf": RDF, "rdfs": RDFS}
-
-
-def pattern_terms(pattern: str) -> list[str]:
-    """The three terms of a triple pattern as written: variables, IRIs, prefixed names, literals."""
-    terms = TERM.findall(pattern.strip())
-    if len(terms) != 3:
-        raise ValueError(f"not a triple pattern: {pattern!r}")
-    return terms
 
 
 def constant_term(token: str, prefixes: dict[str, str] = KNOWN_PREFIXES):
@@ -243,11 +329,15 @@ def constant_term(token: str, prefixes: dict[str, str] = KNOWN_PREFIXES):
     return ox.NamedNode(prefixes[prefix] + local)
 
 
-def matches(pattern: str, triples: list) -> list[dict[str, str]]:
+def matches(pattern: Pattern, triples: list) -> list[dict[str, str]]:
     """The bindings (variable to N-Triples term) under which `pattern` matches each triple,
     each once, in the order of the triples that first give them."""
-    tokens = pattern_terms(pattern)
-    constants = [(i, constant_term(t)) for i, t in enumerate(tokens) if not t.startswith("?")]
+    tokens = pattern.triple()
+    constants = [
+        (i, term if term is not None else constant_term(token))  # raises for what it cannot read
+        for i, (token, term) in enumerate(zip(tokens, pattern.constants, strict=True))
+        if not token.startswith("?")
+    ]
     first: dict[str, int] = {}  # each variable's first position
     repeats = []  # (position, first position) of a variable written twice, as in ?x ?p ?x
     for i, token in enumerate(tokens):
@@ -270,21 +360,11 @@ def matches(pattern: str, triples: list) -> list[dict[str, str]]:
     return list(found.values())
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def pattern_constants(pattern: str) -> tuple | None:
-    """The pattern's three terms, each an RDF term or None for a variable (or for a constant this
-    module cannot read, such as an undeclared prefix); None for what is not a triple pattern."""
+def _constant_or_none(token: str):
     try:
-        tokens = pattern_terms(pattern)
-    except ValueError:
+        return constant_term(token)
+    except (KeyError, ValueError, SyntaxError):
         return None
-    terms = []
-    for token in tokens:
-        try:
-            terms.append(None if token.startswith("?") else constant_term(token))
-        except (KeyError, ValueError, SyntaxError):
-            terms.append(None)
-    return tuple(terms)
 
 
 class HeadIndex:
@@ -293,15 +373,15 @@ class HeadIndex:
     with a variable predicate may match any head, and so may anything a head with a variable
     predicate."""
 
-    def __init__(self, heads: Iterable[str] = ()):
+    def __init__(self, heads: Iterable[Pattern] = ()):
         self.everything = False
         self.predicates: set = set()
         self.subjects: dict[tuple, set] = {}  # (predicate, object or None) -> subjects or None
         for head in heads:
             self.add(head)
 
-    def add(self, head: str) -> None:
-        terms = pattern_constants(head)
+    def add(self, head: Pattern) -> None:
+        terms = head.constants
         if terms is None or terms[1] is None:
             self.everything = True
             return
@@ -312,10 +392,10 @@ class HeadIndex:
     def __bool__(self) -> bool:
         return self.everything or bool(self.predicates)
 
-    def may_match(self, premise: str) -> bool:
+    def may_match(self, premise: Pattern) -> bool:
         if self.everything:
             return True
-        mine = pattern_constants(premise)
+        mine = premise.constants
         if mine is None or mine[1] is None:
             return bool(self.predicates)
         subject, predicate, obj = mine
@@ -339,5 +419,5 @@ class AnyOf:
     def __bool__(self) -> bool:
         return bool(self.indexes)
 
-    def may_match(self, premise: str) -> bool:
+    def may_match(self, premise: Pattern) -> bool:
         return any(index.may_match(premise) for index in self.indexes)

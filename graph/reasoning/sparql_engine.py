@@ -43,10 +43,9 @@ from graph.reasoning.rules import (
     PROLOGUE,
     AnyOf,
     HeadIndex,
+    Pattern,
     Rule,
     matches,
-    pattern_constants,
-    pattern_terms,
     schema_dependent_rules,
     writable,
 )
@@ -97,6 +96,7 @@ class Reasoner:
         self.layer = load_rule_files(RULES_DIR) if layer_rules is None else layer_rules
         self.progress = progress
         self._work = itertools.count()
+        self._node_sets: dict[tuple[str, ...], frozenset[ox.NamedNode]] = {}
         #: The rows of small delta graphs, read once.
         self.deltas = DeltaRows(store)
         self._has_literal_pairs: bool | None = None
@@ -131,6 +131,15 @@ class Reasoner:
     def _known_nodes(self) -> list[ox.NamedNode]:
         """The known graphs, as the default graph of a query."""
         return [ox.NamedNode(g) for g in self._known_graphs()]
+
+    def _node_set(self, graphs: Iterable[str]) -> frozenset[ox.NamedNode]:
+        """The graphs as a set of nodes, made once per list of graphs (a write asks for it
+        once per rule, with some forty graph names each time)."""
+        key = tuple(graphs)
+        found = self._node_sets.get(key)
+        if found is None:
+            found = self._node_sets[key] = frozenset(ox.NamedNode(g) for g in key)
+        return found
 
     def _using(self, named: Iterable[str] = ()) -> str:
         graphs = self._known_graphs()
@@ -194,8 +203,8 @@ class Reasoner:
         if delta is not None:
             inline = delta.startswith("VALUES")
             parts.append(delta if inline else f"GRAPH <{delta}> {{ {rule.premises[position]} }}")
-        parts += [p for i, p in enumerate(rule.premises) if i != position or delta is None]
-        parts += list(rule.static)
+        parts += [p.text for i, p in enumerate(rule.premises) if i != position or delta is None]
+        parts += [p.text for p in rule.static]
         return " .\n  ".join(p for p in parts if p) + f"\n  {rule.filters}"
 
     def full_updates(self, rule: Rule, target: str, superclasses_later: bool = False) -> list[str]:
@@ -236,11 +245,11 @@ class Reasoner:
         }
         classes: dict[str, set[str]] = {}
         for part in parts:
-            _, _, cls = pattern_terms(part.head)
+            cls = part.head.terms[2]
             classes.setdefault(part.premises[0], set()).add(cls)  # ?x <P> ?y
         kept = []
         for part in parts:
-            _, _, cls = pattern_terms(part.head)
+            cls = part.head.terms[2]
             siblings = classes[part.premises[0]]
             if not any((d, cls) in below and (cls, d) not in below for d in siblings if d != cls):
                 kept.append(part)
@@ -295,7 +304,7 @@ class Reasoner:
         delta graph.
         """
         triples = self._small_delta(delta)
-        known = {ox.NamedNode(g) for g in (self._known_graphs() if reading is None else reading)}
+        known = self._node_set(self._known_graphs() if reading is None else reading)
         variants = []
         for i, premise in enumerate(rule.premises):
             if premises is not None and i not in premises:
@@ -321,13 +330,13 @@ class Reasoner:
                 variants.append((rule.head, self._body(rule, delta, i)))
         return variants
 
-    def _may_match(self, premises: Iterable[str], graphs: set[ox.NamedNode]) -> bool:
+    def _may_match(self, premises: Iterable[Pattern], graphs: set[ox.NamedNode]) -> bool:
         """Whether each premise alone matches a triple of `graphs`. A copy of a rule made for one
         delta triple often names a schema triple that is not there (`<p> a
         owl:FunctionalProperty` for every new triple of p): one index lookup here costs a few
         microseconds, an update that finds nothing about 0.1 ms (measured on the article)."""
         for premise in premises:
-            terms = pattern_constants(premise)
+            terms = premise.constants
             if terms is None or terms == (None, None, None):
                 continue
             subject, predicate, _ = terms
@@ -712,7 +721,7 @@ def _direct_steps_upwards(parts: list[Rule]) -> list[Rule]:
     classes) the copies are returned as they are, in their order."""
     edges: dict[tuple[str, str], Rule] = {}
     for part in parts:
-        lower, upper = pattern_terms(part.premises[0])[2], pattern_terms(part.head)[2]
+        lower, upper = part.premises[0].terms[2], part.head.terms[2]
         if upper != f"<{OWL}Thing>" and lower != upper:
             edges[(lower, upper)] = part
     above: dict[str, set[str]] = {}

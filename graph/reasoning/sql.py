@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from graph.errors import InvalidInput
-from graph.reasoning.rules import LIST_MEMBER, Rule, pattern_terms
+from graph.reasoning.rules import Pattern, Rule
 
 #: The table names the generated SQL reads.
 TRIPLES, DELTA, LIST_MEMBERS, NUMBERS = "triples", "delta", "list_members", "numbers"
@@ -38,30 +37,16 @@ def is_blank(column: str) -> str:
     return f"({column} > 0 AND {column} % 2 = 1)"
 
 
-@dataclass(frozen=True)
-class Premise:
-    """One premise of a rule: its three terms, or for an RDF list path its two ends."""
-
-    terms: tuple[str, ...]
-    list_path: bool = False
-
-
-def premises_of(rule: Rule) -> tuple[list[Premise], list[Premise]]:
-    """The rule's premises (which get delta variants) and its static premises (which do not)."""
-
-    def parse(pattern: str) -> Premise:
-        if LIST_MEMBER in pattern:
-            ends = pattern.split(LIST_MEMBER)
-            return Premise((ends[0].strip(), ends[1].strip()), list_path=True)
-        try:
-            return Premise(tuple(pattern_terms(pattern)))
-        except ValueError:
+def premises_of(rule: Rule) -> tuple[tuple[Pattern, ...], tuple[Pattern, ...]]:
+    """The rule's premises (which get delta variants) and its static premises (which do not),
+    each a triple pattern or an RDF list path."""
+    for pattern in (*rule.premises, *rule.static):
+        if not pattern.terms:
             raise InvalidInput(
                 f"rule {rule.name} ({rule.origin}): the batch engine reads triple patterns "
-                f"only, not {pattern!r}"
-            ) from None
-
-    return [parse(p) for p in rule.premises], [parse(p) for p in rule.static]
+                f"only, not {pattern.text!r}"
+            )
+    return rule.premises, rule.static
 
 
 class _Join:
@@ -76,7 +61,7 @@ class _Join:
         self.conditions: list[str] = []
         self.prefix = prefix
 
-    def add(self, premise: Premise, table: str) -> None:
+    def add(self, premise: Pattern, table: str) -> None:
         alias = f"{self.prefix}{len(self.tables)}"
         if premise.list_path:
             self.tables.append(f"{LIST_MEMBERS} {alias}")
@@ -109,7 +94,7 @@ def select(rule: Rule, encode: Encode, delta: int | None = None) -> str:
         join.add(premise, DELTA if i == delta else TRIPLES)
     for premise in static:
         join.add(premise, TRIPLES)
-    head = pattern_terms(rule.head)
+    head = rule.head.triple()
     outputs = []
     for term in head:
         if term.startswith("?"):
@@ -233,7 +218,7 @@ class _Filters:
         for terms in (p for p in patterns if p):
             if len(terms) != 3:
                 raise self._fail(f"the pattern {' '.join(terms)!r} inside EXISTS")
-            join.add(Premise(tuple(terms)), TRIPLES)
+            join.add(Pattern.of(tuple(terms)), TRIPLES)
         return f"EXISTS (SELECT 1 FROM {', '.join(join.tables)} WHERE {join.where()})"
 
     def _or(self) -> str:
