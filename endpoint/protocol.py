@@ -15,7 +15,7 @@ from endpoint.errors import HTTPError
 from endpoint.negotiation import negotiate
 from endpoint.pages import query_page, results_page
 from endpoint.query_worker import QueryAnswer, QueryRequest
-from endpoint.request_params import operation, refuse_remote, single, values
+from endpoint.request_params import ProtocolRequest, refuse_remote, requested_formats
 from endpoint.runner import raise_for
 from endpoint.services import answer_cache, services, settings, store
 from endpoint.writes import run_update
@@ -31,7 +31,6 @@ from graph.formats import (
     by_name,
 )
 from graph.sparql_text import check_nesting, query_form
-from graph.store import DATASET_VIEWS
 from graph.terms import json_value
 from ontology import PREFIXES
 
@@ -45,25 +44,27 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    found = operation(request)
-    if found is None:
-        return service_description()
-    kind, text = found
-    return run_update(text) if kind == "update" else run_query(request, current_app, text)
+    params = ProtocolRequest.read(request)
+    if params.operation is None:
+        return service_description(params)
+    if params.operation == "update":
+        return run_update(params)
+    return run_query(request, current_app, params)
 
 
-def run_query(req: Request, app: Flask, text: str) -> Response:
+def run_query(req: Request, app: Flask, params: ProtocolRequest) -> Response:
+    text = params.text
     refuse_remote(text)
     check_nesting(text)
-    default, named = values(req, "default-graph-uri"), values(req, "named-graph-uri")
-    view = single(req, "dataset") or "all"
-    if view not in DATASET_VIEWS:
-        raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
+    default, named = params.default_graphs, params.named_graphs
     dataset = store(app).dataset(
-        None if settings(app).plain else view, default or None, named or None, text
+        None if settings(app).plain else params.view,
+        list(default) or None,
+        list(named) or None,
+        text,
     )
-    key = ("sparql", view, *default, "\n", *named, "\n", req.base_url)
-    return answer_query(req, app, text, dataset, key)
+    key = ("sparql", params.view, *default, "\n", *named, "\n", req.base_url)
+    return answer_query(req, app, text, dataset, key, formats=params.formats)
 
 
 def answer_query(
@@ -75,14 +76,18 @@ def answer_query(
     rows: bool | None = None,
     finish: Callable[[Response], None] | None = None,
     forced: MediaType | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> Response:
     """The response to a read query, from the answer cache or from a query process;
     `rows`: whether JSON rows were asked for (None where they are not offered); `finish` adds
     to a fresh response what is cached with it (such as paging links); `forced`: the media type
-    to answer in, whatever the request asks."""
+    to answer in, whatever the request asks; `formats`: the format names the request gives
+    (read from it if None)."""
 
     form = query_form(text)
-    media = forced or _negotiated(req, form, rows)
+    if formats is None:
+        formats = requested_formats(req)
+    media = forced or _negotiated(req, formats, form, rows)
 
     def compute() -> Response:
         response = _evaluate(req, app, text, dataset, form, media, rows)
@@ -99,14 +104,16 @@ def answer_query(
     return cached(answer_cache(app), req, (*key, text, str(rows), media.name), compute)
 
 
-def _negotiated(req: Request, form: str | None, rows: bool | None) -> MediaType:
+def _negotiated(
+    req: Request, formats: tuple[str, ...], form: str | None, rows: bool | None
+) -> MediaType:
     """The media type a query's answer is written in (HTML for a page; the first offered for
     JSON rows, which are made from it)."""
     offered = (GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES) + (HTML,)
     if rows:
         return offered[0]
     also = ("rows",) if rows is not None and form == "SELECT" else ()
-    return chosen_media(req, offered, offered[0], also, form)
+    return chosen_media(req, offered, offered[0], also, form, formats)
 
 
 def run_in_worker(
@@ -217,12 +224,13 @@ def chosen_media(
     default: MediaType,
     also: tuple[str, ...] = (),
     form: str | None = None,
+    formats: tuple[str, ...] | None = None,
 ) -> MediaType:
-    """The media type asked for by `format`/`output` or by Accept, among `offered`; `also`:
-    other format names this request takes (handled by the caller), named in the errors."""
-    # `output` is what some clients (SPARQLWrapper, Fuseki users) send, sometimes beside
-    # `format`, with a short name or a media type: the first one that fits this result wins.
-    requested = list(dict.fromkeys(values(req, "format") + values(req, "output")))
+    """The media type asked for by `format`/`output` (`formats`, read from the request if None)
+    or by Accept, among `offered`; `also`: other format names this request takes (handled by
+    the caller), named in the errors."""
+    # A short name or a media type: the first one that fits this result wins.
+    requested = requested_formats(req) if formats is None else formats
     for name in requested:
         short = NAME_ALIASES.get(name.lower(), name.lower())
         if short == "xml" and offered[0] in GRAPH_TYPES:
@@ -255,8 +263,10 @@ def chosen_media(
 # ---------------------------------------------------------------------------- service description
 
 
-def service_description() -> Response:
-    media = chosen_media(request, (*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0])
+def service_description(params: ProtocolRequest) -> Response:
+    media = chosen_media(
+        request, (*GRAPH_TYPES, HTML), default=GRAPH_TYPES[0], formats=params.formats
+    )
     if media is HTML:
         return query_page()
     endpoint = ox.NamedNode(request.base_url)

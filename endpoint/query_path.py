@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from endpoint import errors, http, protocol
-from endpoint.request_params import operation
+from endpoint.request_params import ProtocolRequest
 from endpoint.services import answer_cache
 from graph.errors import AllianceKGError
 
@@ -56,11 +56,11 @@ class QueryPath:
         try:
             if req.method == "POST":
                 req.get_data()  # read whole first: parsed from memory, kept for Flask
-            found = operation(req)
-            if found is None or found[0] != "query":
+            params = ProtocolRequest.read(req)
+            if params.operation != "query":
                 return None
             answer_cache(self.app).sync()  # as hooks.follow_the_store does
-            response = protocol.run_query(req, self.app, found[1])
+            response = protocol.run_query(req, self.app, params)
         except protocol.PageWanted:
             return None
         except HTTPException as error:  # a body cut short, a form werkzeug refuses

@@ -1,14 +1,60 @@
-"""The parameters of a SPARQL 1.1 Protocol request: read from the URL and, for a form POST, the
-body; which operation it carries."""
+"""A SPARQL 1.1 Protocol request on /sparql, read once into one object (as the Oxigraph server's
+`RequestParams`): which operation it carries, its text, the dataset it names and the formats it
+asks for. Everything the protocol refuses about a request's shape is refused here."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from werkzeug.wrappers import Request
 
 from endpoint.errors import HTTPError
 from graph.sparql_text import all_words
+from graph.store import DATASET_VIEWS
 
 FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a request on /sparql asks: `operation` is "query", "update" or None (a bare GET:
+    the service description); the graph IRIs as the protocol names them; `view` is the
+    project's `dataset` parameter; `formats` the `format` and `output` values, in order."""
+
+    operation: str | None
+    text: str = ""
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    using_graphs: tuple[str, ...] = ()
+    using_named_graphs: tuple[str, ...] = ()
+    view: str = "all"
+    formats: tuple[str, ...] = ()
+
+    @staticmethod
+    def read(req: Request) -> ProtocolRequest:
+        """Read the URL and, for a form POST, the body, once; HTTPError for a request the
+        protocol refuses (both a query and an update, a repeated parameter, an unknown
+        Content-Type, an update by GET, an unknown dataset)."""
+        operation, text = _operation(req)
+        view = checked_view(single(req, "dataset"))
+        return ProtocolRequest(
+            operation,
+            text,
+            default_graphs=tuple(values(req, "default-graph-uri")),
+            named_graphs=tuple(values(req, "named-graph-uri")),
+            using_graphs=tuple(values(req, "using-graph-uri")),
+            using_named_graphs=tuple(values(req, "using-named-graph-uri")),
+            view=view,
+            formats=requested_formats(req),
+        )
+
+
+def checked_view(view: str | None) -> str:
+    """The project's `dataset` parameter (all, asserted, inferred, ontology), "all" if none."""
+    view = view or "all"
+    if view not in DATASET_VIEWS:
+        raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
+    return view
 
 
 def values(req: Request, name: str) -> list[str]:
@@ -25,8 +71,14 @@ def single(req: Request, name: str) -> str | None:
     return found[0] if found else None
 
 
-def operation(req: Request) -> tuple[str, str] | None:
-    """('query' | 'update', text) as the protocol carries it, or None for a bare GET."""
+def requested_formats(req: Request) -> tuple[str, ...]:
+    """The `format` and `output` values of a request, in order, each once. `output` is what
+    some clients (SPARQLWrapper, Fuseki users) send, sometimes beside `format`."""
+    return tuple(dict.fromkeys(values(req, "format") + values(req, "output")))
+
+
+def _operation(req: Request) -> tuple[str | None, str]:
+    """('query' | 'update', text) as the protocol carries it, or (None, '') for a bare GET."""
     if req.method == "POST" and req.mimetype == "application/sparql-query":
         _refuse_in_url(req, "update")
         return "query", req.get_data(as_text=True)
@@ -50,7 +102,7 @@ def operation(req: Request) -> tuple[str, str] | None:
         return "query", query
     if req.method == "POST":
         raise HTTPError(400, "the request has no 'query' or 'update' parameter")
-    return None
+    return None, ""
 
 
 def _refuse_in_url(req: Request, other: str) -> None:

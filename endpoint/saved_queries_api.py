@@ -14,6 +14,7 @@ from endpoint.negotiation import negotiate
 from endpoint.openapi import openapi_document
 from endpoint.pages import render, results_table
 from endpoint.protocol import answer_query, count_solutions, fetch_results
+from endpoint.request_params import checked_view
 from endpoint.services import settings, store
 from graph.errors import AllianceKGError
 from graph.formats import (
@@ -29,7 +30,6 @@ from graph.formats import (
 )
 from graph.saved_queries import find_saved_query, load_saved_queries
 from graph.sparql_text import query_form
-from graph.store import DATASET_VIEWS
 from graph.terms import compact
 from queries import QUERIES_DIR
 
@@ -91,9 +91,7 @@ def run(name: str, representation: str | None = None) -> Response:
     values = {k: v for k, v in request.args.items() if k not in RESERVED and v.strip()}
     page_number = _page_number(saved)
     text = saved.prepare(values, page_number)
-    view = request.args.get("dataset") or "all"
-    if view not in DATASET_VIEWS:
-        raise HTTPError(400, f"unknown dataset {view!r}: use one of {', '.join(DATASET_VIEWS)}")
+    view = checked_view(request.args.get("dataset"))
     dataset = store().dataset(None if settings().plain else view)
     if representation is None:
         rows = request.args.get("format") == "rows" or _rows_by_accept(saved)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Response, request
 
 from endpoint.errors import HTTPError, no_content
-from endpoint.request_params import refuse_remote, values
+from endpoint.request_params import ProtocolRequest, refuse_remote
 from endpoint.services import answer_cache, services, settings, store
 from graph.sparql_text import check_nesting
 from graph.updates import bind_protocol_dataset
@@ -59,12 +59,12 @@ def writing():
             answer_cache().changed()
 
 
-def run_update(text: str) -> Response:
+def run_update(params: ProtocolRequest) -> Response:
     authorise()
-    refuse_remote(text)
-    check_nesting(text, "update")
+    refuse_remote(params.text)
+    check_nesting(params.text, "update")
     text = bind_protocol_dataset(
-        text, values(request, "using-graph-uri"), values(request, "using-named-graph-uri")
+        params.text, list(params.using_graphs), list(params.using_named_graphs)
     )
     # Relative IRIs resolve against the request's URL (a BASE in the text still wins).
     text = f"BASE <{request.base_url}>\n{text}"
