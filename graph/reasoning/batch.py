@@ -214,22 +214,31 @@ class BatchReasoner:
         """Give each term its number and make the table of triples."""
         started = time.perf_counter()
         self._scope_blank_nodes()
+        # A term's rank is its place among the sorted terms, kept for writing sorted output
+        # (no second sort of the terms). The rules' constants that no triple has go in a
+        # small table of their own (see encode); `terms` is both.
         self.db.execute(
-            """CREATE TABLE terms AS
+            """CREATE TABLE data_terms AS
             SELECT term, CASE WHEN starts_with(term, '"') THEN -n
-                              WHEN starts_with(term, '_:') THEN 2 * n + 1 ELSE 2 * n END AS id
+                              WHEN starts_with(term, '_:') THEN 2 * n + 1 ELSE 2 * n END AS id,
+                   n::DOUBLE AS rank
             FROM (SELECT term, row_number() OVER (ORDER BY term) AS n
                   FROM (SELECT s AS term FROM raw UNION SELECT p FROM raw UNION SELECT o FROM raw))
             """
         )
         self.db.execute(
             """CREATE TABLE triples AS SELECT DISTINCT a.id AS s, b.id AS p, c.id AS o
-            FROM raw JOIN terms a ON a.term = raw.s JOIN terms b ON b.term = raw.p
-            JOIN terms c ON c.term = raw.o"""
+            FROM raw JOIN data_terms a ON a.term = raw.s JOIN data_terms b ON b.term = raw.p
+            JOIN data_terms c ON c.term = raw.o"""
         )
+        self.db.execute("CREATE TABLE rule_terms (term VARCHAR, id BIGINT, rank DOUBLE)")
+        self.db.execute("CREATE VIEW terms AS FROM data_terms UNION ALL FROM rule_terms")
         self.db.execute("DROP TABLE raw")
         self.db.execute("CREATE TABLE asserted AS SELECT * FROM triples")
-        (self._next_number,) = self.db.execute("SELECT count(*) + 1 FROM terms").fetchone()
+        # What the rounds add, never asserted: a round keeps only what `triples` lacks, so
+        # the inferred triples need no comparison with the asserted ones at the end.
+        self.db.execute("CREATE TABLE derived (s BIGINT, p BIGINT, o BIGINT)")
+        (self._next_number,) = self.db.execute("SELECT count(*) + 1 FROM data_terms").fetchone()
         self.report.asserted = self._count("triples")
         self._add_time("encode", started)
 
@@ -262,12 +271,14 @@ class BatchReasoner:
         if term not in self._ids:
             found = None
             if not term.startswith(W3C_TERMS):  # those of any triple are all in _ids already
-                found = self.db.execute("SELECT id FROM terms WHERE term = ?", [term]).fetchone()
+                found = self.db.execute(
+                    "SELECT id FROM data_terms WHERE term = ?", [term]
+                ).fetchone()
             if found is None:
                 n = self._next_number
                 self._next_number += 1
                 number = -n if term.startswith('"') else 2 * n + term.startswith("_:")
-                self.db.execute("INSERT INTO terms VALUES (?, ?)", [term, number])
+                self.db.execute("INSERT INTO rule_terms VALUES (?, ?, NULL)", [term, number])
                 found = (number,)
             self._ids[term] = found[0]
         return self._ids[term]
@@ -290,7 +301,9 @@ class BatchReasoner:
             spark_fixpoint(self, owl, project, spark_master)
         else:
             self._fixpoint(owl, project)
-            self.db.execute(f"CREATE TABLE inferred AS {self.vacuous_filtered('triples')}")
+            self.db.execute(
+                f"CREATE TABLE inferred AS {self.vacuous_filtered('derived', derived=True)}"
+            )
         self.report.inferred = self._count("inferred")
         self._add_time("reason", started)
         return self.report
@@ -407,6 +420,7 @@ class BatchReasoner:
         new = self._count(sql.DELTA)
         if new:
             self.db.execute(f"INSERT INTO triples SELECT * FROM {sql.DELTA}")
+            self.db.execute(f"INSERT INTO derived SELECT * FROM {sql.DELTA}")
             self.report.rounds += 1
             self.progress(f"reasoning: round {self.report.rounds}, {new} new triples")
         return new
@@ -452,17 +466,21 @@ class BatchReasoner:
             lists.append((predicate[1:-1], subject, members))
         return lists
 
-    def vacuous_filtered(self, table: str) -> str:
-        """The SELECT of the inferred triples of `table`: what is not asserted, without the
-        vacuous triples (the same filter as the SPARQL engine's `vacuous_filter_sparql`)."""
+    def vacuous_filtered(self, table: str, derived: bool = False) -> str:
+        """The SELECT of the inferred triples of `table`: what is not asserted (none is, if
+        `derived`), without the vacuous triples (the same filter as the SPARQL engine's
+        `vacuous_filter_sparql`)."""
         reflexive = ", ".join(str(self.encode(f"<{p}>")) for p in REFLEXIVE_VACUOUS)
         thing = self.encode("owl:Thing")
         nothing_new = ", ".join(
             str(self.encode(f"<{p}>"))
             for p in (RDFS + "subClassOf", RDFS + "domain", RDFS + "range")
         )
+        not_asserted = (
+            "NOT EXISTS (SELECT 1 FROM asserted a WHERE a.s = t.s AND a.p = t.p AND a.o = t.o)"
+        )
         return f"""SELECT t.s, t.p, t.o FROM {table} t
-            WHERE NOT EXISTS (SELECT 1 FROM asserted a WHERE a.s = t.s AND a.p = t.p AND a.o = t.o)
+            WHERE {"TRUE" if derived else not_asserted}
             AND NOT (t.s = t.o AND t.p IN ({reflexive}))
             AND NOT (t.o = {thing} AND t.p IN ({self.encode("rdf:type")}, {nothing_new}))
             AND t.s NOT IN (SELECT id FROM vocabulary)"""
@@ -474,16 +492,9 @@ class BatchReasoner:
         would sort: no term is a proper prefix of another that a space would not sort before,
         so sorting by the terms' ranks sorts the lines, for a fraction of the cost)."""
         started = time.perf_counter()
-        order = ""
         if sort:
-            self.db.execute(
-                "CREATE OR REPLACE TABLE ranks AS "
-                "SELECT id, row_number() OVER (ORDER BY term) AS r FROM terms"
-            )
-            order = (
-                "JOIN ranks x ON x.id = i.s JOIN ranks y ON y.id = i.p JOIN ranks z ON z.id = i.o "
-                "ORDER BY x.r, y.r, z.r"
-            )
+            self._rank_rule_terms()
+        order = "ORDER BY a.rank, b.rank, c.rank" if sort else ""
         self.db.execute(
             f"""COPY (SELECT a.term || ' ' || b.term || ' ' || c.term || ' .' AS line
             FROM inferred i JOIN terms a ON a.id = i.s JOIN terms b ON b.id = i.p
@@ -491,6 +502,23 @@ class BatchReasoner:
             (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t')"""
         )
         self._add_time("write", started)
+
+    def _rank_rule_terms(self) -> None:
+        """Rank the rules' constants that no triple has among the data's terms, without
+        sorting them all again: each goes between its neighbours, at a fraction that keeps
+        these terms in their own order. One scan counts the data's terms below each."""
+        added = [
+            term
+            for (term,) in self.db.execute("SELECT term FROM rule_terms ORDER BY term").fetchall()
+        ]
+        if not added:
+            return
+        counts = ", ".join("count_if(term < ?)" for _ in added)
+        below = self.db.execute(f"SELECT {counts} FROM data_terms", added).fetchone()
+        ranks = [n + (i + 1) / (len(added) + 1) for i, n in enumerate(below)]
+        self.db.executemany(
+            "UPDATE rule_terms SET rank = ? WHERE term = ?", list(zip(ranks, added, strict=True))
+        )
 
     def inferred_lines(self, with_blank_nodes: bool) -> list[str]:
         """The inferred triples that have (or have no) blank node, as N-Triples lines."""
