@@ -18,12 +18,14 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/alliance-kg serve
 
+# Two workers: the suite waits on servers and subprocesses as much as it computes.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
-# Everything but the tests marked slow (Spark, long property tests): for the edit-test loop.
+# Everything but the tests marked slow (property and fuzz tests, Chromium, the Oxigraph server
+# and Virtuoso, Spark, tests that start servers of their own): for the edit-test loop.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,6 +18,32 @@ from graph.store import KnowledgeStore, StoreLocation
 from tests.helpers import ARTICLE
 from tests.remote_servers import free_port
 
+#: Fixtures whose tests are slow by nature: a browser, the Oxigraph server and Virtuoso.
+SLOW_FIXTURES = {"browser", "page", "remote_server"}
+#: Fixture parameters that are real remote servers (the W3C suite also runs through one).
+REMOTE_PARAMETERS = {"oxigraph", "oxigraph-union", "virtuoso"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as slow, in one place, what `make test-fast` leaves out for the edit-test loop:
+    property and fuzz tests (Hypothesis, schemathesis), tests that drive Chromium or run
+    against the Oxigraph server and Virtuoso, and tests that start servers of their own
+    (they say so with `own_server`). `make test` runs them all."""
+    for item in items:
+        function = getattr(item, "obj", None)
+        if (
+            getattr(function, "is_hypothesis_test", False)
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("own_server")
+            or REMOTE_PARAMETERS & set(map(str, _parameters(item)))
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
+def _parameters(item: pytest.Item) -> list:
+    callspec = getattr(item, "callspec", None)
+    return list(callspec.params.values()) if callspec else []
+
 
 @pytest.fixture(scope="session")
 def sources() -> list[Source]:

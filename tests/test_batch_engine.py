@@ -205,6 +205,7 @@ def test_build_reasons_with_the_batch_engine_and_equals_the_sparql_engine(store)
     assert _inferred(store.raw) == _recomputed_by_sparql(store)
 
 
+@pytest.mark.slow  # a generated graph through both engines
 def test_a_large_write_is_recomputed_by_the_batch_engine_and_equals_the_sparql_engine(sources):
     store = KnowledgeStore.in_memory()
     load_into(store, sources)

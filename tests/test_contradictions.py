@@ -119,6 +119,7 @@ def test_the_endpoint_refuses_a_contradicting_write_with_409(server):
     assert server.get("/contradictions").json() == []
 
 
+@pytest.mark.own_server
 def test_a_server_allowing_contradictions_records_and_lists_them(tmp_path, built):
     server = start_server(tmp_path, built, "--allow-inconsistent")
     try:

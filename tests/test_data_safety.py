@@ -21,6 +21,9 @@ WRITTEN = "INSERT DATA { id:Philippines akg:memberOf id:US_Japan_Alliance }"
 ASK_WRITTEN = "ASK { id:Philippines akg:memberOf id:US_Japan_Alliance }"
 ASK_INFERRED = "ASK { id:Philippines akg:alliedWith id:Japan }"
 
+# Builds and servers as subprocesses, seconds each: make test-fast leaves them out.
+pytestmark = pytest.mark.slow
+
 
 def cli(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The installed `alliance-kg` in a process of its own (as a user runs it)."""
@@ -36,6 +39,7 @@ def ask(server, query: str) -> bool:
     return response.json()["boolean"]
 
 
+@pytest.mark.own_server
 def test_build_beside_a_running_server_is_refused_and_loses_no_write(tmp_path, built):
     server = start_server(tmp_path, built)
     try:
@@ -83,6 +87,7 @@ def test_a_rebuild_keeps_what_updates_wrote_unless_told_to_discard_it(tmp_path):
     assert answer.split() == ["false"]
 
 
+@pytest.mark.own_server
 def test_a_second_server_on_a_store_in_use_says_so_in_one_line(tmp_path, built):
     server = start_server(tmp_path, built)
     try:
@@ -123,6 +128,7 @@ def test_a_relative_store_path_is_resolved_once(tmp_path, sources):
         process.wait(timeout=15)
 
 
+@pytest.mark.own_server
 def test_a_plain_server_starts_empty_on_a_new_directory_and_takes_data(tmp_path):
     server = start_server(tmp_path, None, "--plain")
     try:
@@ -139,6 +145,7 @@ def test_a_plain_server_starts_empty_on_a_new_directory_and_takes_data(tmp_path)
         stop_server(server)
 
 
+@pytest.mark.own_server
 def test_small_queries_are_answered_while_runaway_queries_hold_every_process(tmp_path, built):
     server = start_server(tmp_path, built, "--query-timeout", "8", "--query-workers", "1")
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

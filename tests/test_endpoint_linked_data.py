@@ -133,6 +133,7 @@ def test_saved_query_pages(server):
     assert server.get("/queries/no-such-query").status_code == 404
 
 
+@pytest.mark.own_server
 def test_a_runaway_query_gets_a_clear_503_and_others_are_served(tmp_path_factory, built):
     slow = start_server(tmp_path_factory.mktemp("slow"), built, "--query-timeout", "1")
     try:

@@ -68,6 +68,7 @@ def test_using_graph_uri_limits_what_the_where_clause_sees(server):
     assert not server.get("/sparql", params={"query": query}).json()["boolean"]
 
 
+@pytest.mark.own_server
 def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, built):
     tmp = tmp_path_factory.mktemp("sigkill")
     running = start_server(tmp, built)
@@ -97,6 +98,7 @@ def test_an_acknowledged_write_survives_sigkill(tmp_path_factory, built):
         stop_server(restarted)
 
 
+@pytest.mark.own_server
 def test_the_server_starts_quietly_and_ctrl_c_stops_every_process(tmp_path_factory, built):
     """With the defaults, the server starts without warnings. Ctrl-C in a terminal sends SIGINT
     to the whole process group: the supervisor, the worker and the query processes. The server

@@ -72,6 +72,7 @@ def test_a_refused_write_leaves_the_store_untouched_and_the_next_one_lands(tmp_p
     assert store.query("ASK { id:Japan akg:alliedWith id:India }")
 
 
+@pytest.mark.own_server
 def test_a_query_after_an_acknowledged_write_sees_it(tmp_path, built):
     """The snapshot of a write is taken in the background after the 204: each query waits for
     the one that holds every write acknowledged before it."""
@@ -134,6 +135,7 @@ def test_a_snapshot_being_taken_is_not_collected(tmp_path):
     assert ox.Store.read_only(snapshots.current) is not None
 
 
+@pytest.mark.own_server
 def test_a_deleted_graph_stays_deleted_after_the_next_write(tmp_path, built):
     server = start_server(tmp_path, built)
     try:

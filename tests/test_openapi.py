@@ -71,6 +71,7 @@ def test_the_examples_run(document, server):
         assert response.status_code == 200, f"{path}: {response.text}"
 
 
+@pytest.mark.slow  # a fuzz test
 def test_the_api_never_fails_on_what_its_document_allows(document, server):
     """Requests generated from the document (schemathesis): any value it allows gets an answer
     the document describes (status, media type, schema), never a 500."""

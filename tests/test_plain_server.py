@@ -108,6 +108,7 @@ def test_using_graph_uri_must_be_an_absolute_iri(plain):
     assert "using-graph-uri" in response.text
 
 
+@pytest.mark.own_server
 def test_the_base_iri_is_configurable(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("base")
     (tmp / "data.nt").write_text(

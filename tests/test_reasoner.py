@@ -62,6 +62,7 @@ def test_the_article_closure_equals_owlrl_plus_the_rules(store, sources):
     assert inferred(found) == reference(asserted)
 
 
+@pytest.mark.slow  # owlrl on a generated graph
 def test_a_synthetic_domain_graph_equals_owlrl_plus_the_rules():
     data = generate(1500, seed=7)
     found, _ = engine_closure(data)

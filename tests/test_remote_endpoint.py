@@ -198,6 +198,7 @@ def test_void_counts_what_the_embedded_store_counts(replicas, built, tmp_path):
     app.extensions["alliance_kg"].close()
 
 
+@pytest.mark.own_server
 def test_an_acknowledged_write_survives_the_replica_being_killed(replicas, remote_server, tmp_path):
     import os
     import signal

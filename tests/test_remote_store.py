@@ -382,6 +382,7 @@ def test_the_closure_of_a_generated_graph_on_the_server_is_the_embedded_closure(
     reset(remote_server)
 
 
+@pytest.mark.own_server
 def test_any_sparql_store_with_a_bearer_token_this_projects_own_plain_server(tmp_path):
     """The remote store over a server that is neither Oxigraph nor Virtuoso (alliance-kg's own
     endpoint in --plain mode): the spec's default graph, writes by INSERT DATA on the query URL,

@@ -152,6 +152,7 @@ def test_update_from_a_file(location, tmp_path):
     )
 
 
+@pytest.mark.slow  # three engines, owlrl among them, through the CLI
 def test_reason_command_engines_write_the_same_bytes(tmp_path):
     """batch (the default), sparql and owlrl, from a gzipped file, write the same sorted lines."""
     from bench.synthetic import generate
