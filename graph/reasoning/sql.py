@@ -222,18 +222,18 @@ class _Filters:
         return f"EXISTS (SELECT 1 FROM {', '.join(join.tables)} WHERE {join.where()})"
 
     def _or(self) -> str:
-        parts = [self._and()]
-        while (token := self._peek()) and token[1] == "||":
-            self._next()
-            parts.append(self._and())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return self._chain("||", "OR", self._and)
 
     def _and(self) -> str:
-        parts = [self._unary()]
-        while (token := self._peek()) and token[1] == "&&":
+        return self._chain("&&", "AND", self._unary)
+
+    def _chain(self, operator: str, word: str, operand: Callable[[], str]) -> str:
+        """Operands joined by a SPARQL operator (`||`, `&&`), as SQL (OR, AND)."""
+        parts = [operand()]
+        while (token := self._peek()) and token[1] == operator:
             self._next()
-            parts.append(self._unary())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else "(" + f" {word} ".join(parts) + ")"
 
     def _unary(self) -> str:
         token = self._peek()
