@@ -85,8 +85,6 @@ def answer_query(
     (read from it if None)."""
 
     form = query_form(text)
-    if formats is None:
-        formats = requested_formats(req)
     media = forced or _negotiated(req, formats, form, rows)
 
     def compute() -> Response:
@@ -105,7 +103,7 @@ def answer_query(
 
 
 def _negotiated(
-    req: Request, formats: tuple[str, ...], form: str | None, rows: bool | None
+    req: Request, formats: tuple[str, ...] | None, form: str | None, rows: bool | None
 ) -> MediaType:
     """The media type a query's answer is written in (HTML for a page; the first offered for
     JSON rows, which are made from it)."""

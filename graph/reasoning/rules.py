@@ -76,11 +76,16 @@ class Pattern:
     def __repr__(self) -> str:
         return f"Pattern({self.text!r})"
 
+    def _key(self) -> tuple:
+        """What makes two patterns the same: their terms (the text only where there are none),
+        so that comparing copies does not render their text."""
+        return (self.terms, self.list_path) if self.terms else (self.text,)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Pattern) and self.text == other.text
+        return isinstance(other, Pattern) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(self.text)
+        return hash(self._key())
 
     @property
     def is_triple(self) -> bool:

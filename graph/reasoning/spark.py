@@ -68,8 +68,8 @@ def session(master: str):
 def _local_threads(master: str) -> int:
     """The worker threads of a local master: local, local[N], local[*], local[N,F]."""
     inside = master.partition("[")[2].partition("]")[0].split(",")[0]
-    if inside in ("", "*"):
-        return 1 if not inside else os.cpu_count() or 1
+    if inside == "*":
+        return os.cpu_count() or 1
     return int(inside) if inside.isdigit() else 1
 
 
