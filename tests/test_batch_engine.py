@@ -159,6 +159,23 @@ def test_files_of_any_format_and_odd_n_triples_read_the_same(tmp_path):
     assert typed == {"<urn:test:a>", "<urn:test:b>", "<urn:test:d>"}
 
 
+def test_a_line_longer_than_the_parallel_reader_takes_is_read(tmp_path):
+    """Lines up to 2 MB are read on all threads; a file with a longer one is read again."""
+    data = tmp_path / "long.nt"
+    literal = "x" * 3_000_000
+    data.write_text(
+        f'<urn:test:a> <urn:test:p> "{literal}" .\n'
+        "<urn:test:p> <http://www.w3.org/2000/01/rdf-schema#domain> <urn:test:C> .\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.nt"
+    report = closure_of_files([data], output, layer=[])
+    assert report.asserted == 2
+    assert "<urn:test:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:test:C> ." in (
+        output.read_text(encoding="utf-8").splitlines()
+    )
+
+
 def test_blank_node_labels_name_one_node_per_file(tmp_path):
     first, second = tmp_path / "a.nt", tmp_path / "b.nt"
     first.write_text("_:x <urn:test:p> <urn:test:o> .\n", encoding="utf-8")
