@@ -325,12 +325,13 @@ class BatchReasoner:
         layer_rules = load_rule_files(RULES_DIR) if layer is None else layer
         owl_rules = first_pass_order(list(OWL_RL_RULES) + schema_dependent_rules(self._lists()))
         self.db.execute(
-            # The substring test first: a regular expression over every literal cost 0.3 s
-            # at LUBM 10, whose 434k literals are strings.
-            f"CREATE TABLE {sql.NUMBERS} AS SELECT id, value FROM (SELECT id, TRY_CAST("
-            "regexp_extract(term, ?, 1) AS DOUBLE) AS value FROM terms WHERE id < 0 "
-            "AND contains(term, ?)) WHERE value IS NOT NULL",
-            [f'^"([^"]*)"\\^\\^<{re.escape(XSD)}({"|".join(NUMERIC_TYPES)})>$', f'"^^<{XSD}'],
+            # The regular expression only after a substring test, in a CASE (DuckDB would
+            # evaluate a filter's conditions in any order): at LUBM 10, whose 110k distinct
+            # literals are strings, 0.33 s -> 0.01 s.
+            f"CREATE TABLE {sql.NUMBERS} AS SELECT id, value FROM (SELECT id, TRY_CAST(CASE "
+            "WHEN contains(term, ?) THEN regexp_extract(term, ?, 1) END AS DOUBLE) AS value "
+            "FROM terms WHERE id < 0) WHERE value IS NOT NULL",
+            [f'"^^<{XSD}', f'^"([^"]*)"\\^\\^<{re.escape(XSD)}({"|".join(NUMERIC_TYPES)})>$'],
         )
         self._type = self.encode("rdf:type")
         self._list_edges = (self.encode("rdf:first"), self.encode("rdf:rest"))
