@@ -246,7 +246,6 @@ class BatchReasoner:
         self.db.execute("CREATE TABLE rule_terms (term VARCHAR, id BIGINT, rank DOUBLE)")
         self.db.execute("CREATE VIEW terms AS FROM data_terms UNION ALL FROM rule_terms")
         self.db.execute("DROP TABLE raw")
-        self.db.execute("CREATE TABLE asserted AS SELECT * FROM triples")
         # What the rounds add, never asserted: a round keeps only what `triples` lacks, so
         # the inferred triples need no comparison with the asserted ones at the end.
         self.db.execute("CREATE TABLE derived (s BIGINT, p BIGINT, o BIGINT)")
@@ -316,6 +315,10 @@ class BatchReasoner:
             self.db.execute(
                 f"CREATE TABLE inferred AS {self.vacuous_filtered('derived', derived=True)}"
             )
+        # Only the terms and the inferred triples are written: the rest goes before the output
+        # is sorted, the step that needs the most memory (at 1M: 1,038 MiB -> 884 MiB at peak).
+        for table in ("triples", "derived", sql.DELTA, "since_layer"):
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.report.inferred = self._count("inferred")
         self._add_time("reason", started)
         return self.report

@@ -79,10 +79,11 @@ def spark_fixpoint(reasoner: BatchReasoner, owl: list, project: list, master: st
     db = reasoner.db
     spark = session(master)
     with tempfile.TemporaryDirectory(prefix="alliance-kg-spark-") as work:
-        for table in ("triples", "asserted", sql.NUMBERS, sql.LIST_MEMBERS, "vocabulary"):
+        for table in ("triples", sql.NUMBERS, sql.LIST_MEMBERS, "vocabulary"):
             path = Path(work) / f"{table}.parquet"
             db.execute(f"COPY {table} TO '{path}' (FORMAT PARQUET)")
             spark.read.parquet(str(path)).createOrReplaceTempView(table)
+        spark.table("triples").createOrReplaceTempView("asserted")  # before any round
         rounds = _Rounds(reasoner, spark)
         try:
             rounds.triples = rounds.checkpoint(spark.table("triples"))
