@@ -9,7 +9,7 @@ alternating until nothing new appears. Each round runs every rule variant whose 
 match a new triple, and keeps the heads that are not yet known. The result is the same inferred
 graph, vacuous triples left out, written back as N-Triples without a Python loop per triple.
 
-One module of about 650 lines, on purpose: one class over one DuckDB database, whose tables (the
+One module of about 700 lines, on purpose: one class over one DuckDB database, whose tables (the
 raw lines, the terms, the triples, the delta) reading, encoding, the rounds and writing share.
 The rules' SQL is generated in `sql.py`, the Spark rounds are in `spark.py`.
 """
