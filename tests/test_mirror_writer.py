@@ -100,8 +100,11 @@ def test_a_query_after_an_acknowledged_write_sees_it(tmp_path, built):
                     params={"query": f"{PREFIXES}ASK {{ id:Fresh_{i} akg:hasMember ?m }}"},
                 )
                 assert not asked.json()["boolean"], i
+        # Old ones are collected: 16 writes leave at most the current snapshot, one being
+        # taken, and one held by each query process (2, and up to 2 more started while every
+        # one was busy, as happens on a loaded machine).
         snapshots = list((server.store / "snapshots").iterdir())
-        assert len(snapshots) <= 3, snapshots  # old ones are collected
+        assert len(snapshots) <= 1 + 1 + 4, snapshots
     finally:
         stop_server(server)
 
