@@ -1,7 +1,8 @@
 """The pages in real headless Chromium (Debian's, driven by Playwright), against the real server
 (the session's; the one test that writes undoes its write).
 
-Every request the browser makes is recorded: none may leave the server (users run offline)."""
+Every request the browser makes is recorded: none may leave the server (users run offline).
+Over 400 lines: one browser session for every page type, which starting Chromium makes worth it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The reasoner: the same closure as owlrl (the reference), incremental maintenance that always
-equals a full recomputation, and the project's rules."""
+equals a full recomputation, and the project's rules.
+
+Over 400 lines: the generators of random graphs and changes are shared by the property tests of
+closure and of maintenance, which are one concern (the SPARQL engine equals its reference)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Every command on a remote SPARQL 1.1 store, against real servers: the Oxigraph server (with
 the spec's default graph and with --union-default-graph) and Virtuoso (union default graph,
 its own system graphs, Digest authentication, a row cap). Each answer is held against the
-embedded store built from the same sources."""
+embedded store built from the same sources. Over 400 lines: one module per set of real servers,
+started once (each test runs on each server)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ each rule into SPARQL Update in several modes: over everything, with one premise
 graph (semi-naive evaluation), or restricted to heads in a given graph (to rederive after deletions).
 Premises whose matches never change during reasoning (the members of an RDF list) are `static` and
 get no delta variant.
+
+Over 400 lines because the OWL 2 RL rule table is a hundred of them: the table and the rule type
+it is made of are read together.
 """
 
 from __future__ import annotations
