@@ -176,6 +176,14 @@ def test_a_line_longer_than_the_parallel_reader_takes_is_read(tmp_path):
     )
 
 
+def test_a_line_longer_than_the_batch_engine_reads_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("graph.reasoning.batch.LONG_LINE_SIZE", 3_000_000)
+    data = tmp_path / "huge.nt"
+    data.write_text(f'<urn:test:a> <urn:test:p> "{"x" * 4_000_000}" .\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"huge\.nt: a line longer than 3,000,000 bytes$"):
+        closure_of_files([data], tmp_path / "out.nt", layer=[])
+
+
 def test_blank_node_labels_name_one_node_per_file(tmp_path):
     first, second = tmp_path / "a.nt", tmp_path / "b.nt"
     first.write_text("_:x <urn:test:p> <urn:test:o> .\n", encoding="utf-8")

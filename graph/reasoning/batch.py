@@ -185,7 +185,15 @@ class BatchReasoner:
         except duckdb.InvalidInputException as error:
             if "line size" not in str(error):
                 raise
-            self._insert_lines(path, index, LONG_LINE_SIZE)  # nothing was inserted
+            try:
+                self._insert_lines(path, index, LONG_LINE_SIZE)  # nothing was inserted
+            except duckdb.InvalidInputException as again:
+                if "line size" not in str(again):
+                    raise
+                # DuckDB's message quotes the whole line
+                raise InvalidInput(
+                    f"{origin or path}: a line longer than {LONG_LINE_SIZE:,} bytes"
+                ) from None
         odd = self.db.execute(
             f"SELECT odd FROM raw WHERE f = {index} AND odd IS NOT NULL"
         ).fetchall()
